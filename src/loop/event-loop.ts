@@ -1,0 +1,661 @@
+import { AsyncResource } from 'node:async_hooks';
+import { EventLoopError } from '../errors.js';
+import type { Clock } from './clock.js';
+import { currentFrame, frameStorage, type Frame, type TaskRef } from './context.js';
+import { makeDefaultBackend } from './defaults.js';
+import { Handle, HandleKind, TimerHandle } from './handle.js';
+import { loopHooks, type Awaitable, type CloseReportable, type ExceptionContext } from './loop-hooks.js';
+import type { Executor, OS } from './os.js';
+import { realSetImmediate } from './real-primitives.js';
+import { FifoScheduler, type Scheduler } from './scheduler.js';
+import type { Selector } from './selector.js';
+import { TimerHeap } from './timer-heap.js';
+
+/** Options of `new EventLoop()`: the injected interfaces, all optional. */
+export interface LoopOptions {
+  /** Time source; default: the Node backend's monotonic clock. */
+  clock?: Clock;
+  /** Idle wait; default: the Node backend's. */
+  selector?: Selector;
+  /** OS services; default: the Node backend's. */
+  os?: OS;
+  /** Which ready callback runs next; default FIFO. */
+  scheduler?: Scheduler;
+  /** Debug mode (slow-callback warnings, source tracebacks). */
+  debug?: boolean;
+}
+
+/** Where the loop writes warnings and the default exception handler's reports. */
+export interface LoopLogger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Receives the loop's scheduling events (a simulation builds its trace from them). */
+export type LoopTracer = (kind: string, task: TaskRef | null, handle: Handle | null, detail?: string) => void;
+
+/** A custom exception handler, as `setExceptionHandler` takes. */
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+
+/** A task factory, as `setTaskFactory` takes: it receives `createTask`'s options, name included. */
+export type TaskFactory = (loop: EventLoop, fn: () => unknown, opts: { name?: string }) => any;
+
+const enum LoopState {
+  Stopped = 0,
+  Running = 1,
+  /** Running, but waiting in the selector because nothing is ready. */
+  Idle = 2,
+}
+
+/**
+ * Driver immediates kept queued while work is ready. Node runs every pending
+ * microtask between two immediates of one check phase, so each driver runs
+ * exactly one loop callback and guarantee 4 holds; queuing several at once
+ * lets a chain of callbacks advance several steps per libuv iteration.
+ */
+const MIN_DRIVERS = 8;
+const MAX_DRIVERS = 512;
+
+const defaultLogger: LoopLogger = {
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
+
+function checkCallback(callback: unknown, where: string): void {
+  if (typeof callback !== 'function') {
+    throw new TypeError(`${where}: callback must be a function, got ${describeValue(callback)}`);
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  if (typeof v === 'function') return `function ${v.name || '(anonymous)'}`;
+  return typeof v;
+}
+
+function checkTime(value: unknown, what: string): asserts value is number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`${what} must be a number, got ${describeValue(value)}`);
+  }
+}
+
+function contextResource(): AsyncResource {
+  return new AsyncResource('simloop.Handle', { requireManualDestroy: true });
+}
+
+/**
+ * Python's asyncio event loop: callbacks, timers, futures and tasks run on it,
+ * one loop callback at a time, with time from an injected `Clock`, idle waits
+ * through an injected `Selector` and OS services through an injected `OS`.
+ * One iteration is asyncio's `_run_once`: wait (or jump) until something is
+ * ready, move due timers to the ready queue in (when, scheduling order), then
+ * run the callbacks ready now, each followed by every microtask it queued.
+ */
+export class EventLoop implements AsyncDisposable {
+  /** ms a callback may run in debug mode before a slow-callback warning (default 100). */
+  slowCallbackDuration = 100;
+  /** Where warnings and default exception reports go (default: the console). */
+  logger: LoopLogger = defaultLogger;
+
+  /** @internal */ readonly _clock: Clock;
+  /** @internal */ readonly _selector: Selector;
+  /** @internal */ readonly _os: OS | null;
+  /** @internal */ readonly _scheduler: Scheduler;
+  /** @internal */ readonly _timers = new TimerHeap<TimerHandle>();
+  /** @internal the frame plain callbacks run in */
+  readonly _frame: Frame;
+  /** @internal pending tasks, in creation order */
+  readonly _tasks = new Set<TaskRef & CloseReportable>();
+  /** @internal futures whose exception nobody retrieved yet */
+  readonly _unretrieved = new Set<CloseReportable>();
+  /** @internal receives scheduling events when set (simulations) */
+  _tracer: LoopTracer | null = null;
+  /** @internal the handle that ran last (its microtasks may still be running) */
+  _currentHandle: Handle | null = null;
+  /** @internal next sequence number for handles and tasks */
+  _nextSeq = 1;
+  /** @internal default task names count per loop */
+  _taskCounter = 0;
+  /** @internal */ _taskFactory: TaskFactory | null = null;
+  /** @internal */ _defaultExecutor: Executor | null = null;
+
+  private _state = LoopState.Stopped;
+  private _closed = false;
+  private _stopping = false;
+  /** Callbacks left in the current iteration's batch. */
+  private _batch = 0;
+  /** Iterations begun in the current run (a `stop()` made before the run still lets one happen). */
+  private _iterations = 0;
+  /** Driver immediates queued and not yet run. */
+  private _queued = 0;
+  private _debug: boolean;
+  private _exceptionHandler: ExceptionHandler | null = null;
+  private _runResolve: (() => void) | null = null;
+  private _runReject: ((e: unknown) => void) | null = null;
+  private _slowHandle: Handle | null = null;
+  private _slowStart = 0;
+
+  constructor(options: LoopOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`EventLoop: options must be an object, got ${describeValue(options)}`);
+    }
+    let { clock, selector, os } = options;
+    if (clock === undefined || selector === undefined || os === undefined) {
+      const backend = makeDefaultBackend();
+      clock ??= backend.clock;
+      selector ??= backend.selector;
+      os ??= backend.os;
+    }
+    if (typeof clock?.now !== 'function' || typeof clock.sleepTime !== 'function') {
+      throw new TypeError('EventLoop: options.clock must implement Clock (now, sleepTime)');
+    }
+    if (typeof selector?.wait !== 'function' || typeof selector.cancelWait !== 'function') {
+      throw new TypeError('EventLoop: options.selector must implement Selector (wait, cancelWait, close)');
+    }
+    this._clock = clock;
+    this._selector = selector;
+    this._os = os ?? null;
+    this._scheduler = options.scheduler ?? new FifoScheduler();
+    this._debug = options.debug === true;
+    this._frame = { loop: this, task: null };
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /**
+   * Run until `aw` is done and return its result (or throw its exception).
+   * A function becomes a task; a promise is wrapped in a future.
+   * `EventLoopError` when the loop stopped before `aw` finished.
+   */
+  async runUntilComplete<T>(aw: Awaitable<T>): Promise<T> {
+    this._checkClosed();
+    this._checkNotRunning();
+    const ensure = loopHooks.ensureFuture;
+    if (ensure === null) throw new TypeError('runUntilComplete: the tasks layer is not loaded; import from "simloop"');
+    const fut = ensure(aw, this);
+    const onDone = (): void => this.stop();
+    fut.addDoneCallback(onDone);
+    try {
+      await this.runForever();
+    } finally {
+      fut.removeDoneCallback(onDone);
+    }
+    if (!fut.done()) throw new EventLoopError('Event loop stopped before Future completed.');
+    return fut.result();
+  }
+
+  /** Run until `stop()` is called; resolves then. Rejects when the loop is closed or already running. */
+  runForever(): Promise<void> {
+    try {
+      this._checkClosed();
+      this._checkNotRunning();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this._runResolve = resolve;
+      this._runReject = reject;
+      this._state = LoopState.Running;
+      this._clock.setWakeup?.(this._onClockMoved);
+      this._ensureDrivers();
+    });
+  }
+
+  /** Stop after the callbacks of the current iteration have run. */
+  stop(): void {
+    this._stopping = true;
+    if (this._state === LoopState.Idle) this._wakeup();
+  }
+
+  /** True between `runForever()`/`runUntilComplete()` starting and returning. */
+  isRunning(): boolean {
+    return this._state !== LoopState.Stopped;
+  }
+
+  /** True after `close()`. */
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /**
+   * Close the loop: discard pending callbacks and timers, release the
+   * selector, shut the default executor down without waiting. Reports
+   * (through the exception handler) tasks still pending and futures whose
+   * exception was never retrieved. Idempotent; `EventLoopError` while running.
+   */
+  close(): void {
+    if (this._state !== LoopState.Stopped) throw new EventLoopError('Cannot close a running event loop');
+    if (this._closed) return;
+    this._closed = true;
+    for (const task of this._tasks) this.callExceptionHandler(task._closeReport());
+    for (const fut of this._unretrieved) this.callExceptionHandler(fut._closeReport());
+    this._unretrieved.clear();
+    this._scheduler.clear();
+    this._timers.clear();
+    this._selector.close();
+    const executor = this._defaultExecutor;
+    this._defaultExecutor = null;
+    if (executor !== null) void executor.shutdown(false);
+  }
+
+  /** Close the loop (see `close`) and wait for the default executor to shut down. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this._state !== LoopState.Stopped) this.stop();
+    const executor = this._defaultExecutor;
+    this._defaultExecutor = null;
+    this.close();
+    if (executor !== null) await executor.shutdown(true);
+  }
+
+  /** Shut down the default executor, waiting for its running work. */
+  async shutdownDefaultExecutor(): Promise<void> {
+    const executor = this._defaultExecutor;
+    this._defaultExecutor = null;
+    if (executor !== null) await executor.shutdown(true);
+  }
+
+  /** The executor `runInExecutor(null, ...)` uses; made by the OS on first use. */
+  setDefaultExecutor(executor: Executor): void {
+    if (executor === null || typeof executor !== 'object' || typeof executor.submit !== 'function') {
+      throw new TypeError('setDefaultExecutor: executor must implement Executor (submit, shutdown)');
+    }
+    this._defaultExecutor = executor;
+  }
+
+  /** Run `fn(...args)` in `executor` (null: the default one) and resolve to its result. */
+  runInExecutor<T>(executor: Executor | null, fn: ((...args: any[]) => T | Promise<T>) | { module: string | URL; export: string }, ...args: unknown[]): Promise<T> {
+    this._checkClosed();
+    let ex = executor;
+    if (ex === null || ex === undefined) {
+      if (this._defaultExecutor === null) {
+        const make = this._os?.createDefaultExecutor;
+        if (make === undefined) {
+          throw new TypeError('runInExecutor: this loop\'s OS makes no default executor; pass an executor or call setDefaultExecutor()');
+        }
+        this._defaultExecutor = make.call(this._os);
+      }
+      ex = this._defaultExecutor;
+    }
+    return ex.submit(fn, ...args);
+  }
+
+  // ------------------------------------------------------------- scheduling
+
+  /** The loop's time: monotonic milliseconds from the injected clock. */
+  time(): number {
+    return this._clock.now();
+  }
+
+  /**
+   * Schedule `callback(...args)` for the next iteration, after the callbacks
+   * already scheduled (FIFO under the default scheduler). It runs in the async
+   * context of the caller. Wakes an idle loop.
+   */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    this._checkClosed();
+    checkCallback(callback, 'callSoon');
+    const h = new Handle(callback as (...a: unknown[]) => unknown, args, this, contextResource());
+    this._enqueue(h);
+    return h;
+  }
+
+  /**
+   * As `callSoon`, and safe from any other context (another loop, a worker
+   * message, a Node event handler): it always wakes the loop.
+   */
+  callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    this._checkClosed();
+    checkCallback(callback, 'callSoonThreadsafe');
+    const h = new Handle(callback as (...a: unknown[]) => unknown, args, this, contextResource());
+    this._enqueue(h);
+    return h;
+  }
+
+  /**
+   * Schedule `callback(...args)` at `time() + delayMs`. Never runs early; due
+   * timers run in (when, scheduling order), after the callbacks ready when
+   * they came due. `Infinity` never fires. `TypeError` for NaN or a non-number.
+   */
+  callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkTime(delayMs, 'callLater: delayMs');
+    return this._callAt(this._clock.now() + delayMs, callback as (...a: unknown[]) => unknown, args, 'callLater');
+  }
+
+  /** Schedule `callback(...args)` at loop time `whenMs`; see `callLater`. */
+  callAt<A extends unknown[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkTime(whenMs, 'callAt: whenMs');
+    return this._callAt(whenMs, callback as (...a: unknown[]) => unknown, args, 'callAt');
+  }
+
+  private _callAt(when: number, callback: (...a: unknown[]) => unknown, args: unknown[], where: string): TimerHandle {
+    this._checkClosed();
+    checkCallback(callback, where);
+    const h = new TimerHandle(when, callback, args, this, contextResource());
+    this._stamp(h);
+    // An infinite timer can never come due: keeping it out of the heap means
+    // it costs nothing and autojump never sees it.
+    if (when !== Infinity) this._timers.push(h);
+    return h;
+  }
+
+  /** @internal schedule a loop-internal callback (task steps, wakeups) that sets its own context */
+  _scheduleInternal(callback: (...a: any[]) => unknown, args: unknown[], task: TaskRef | null, kind: HandleKind): Handle {
+    const h = new Handle(callback, args, this, null);
+    h._task = task;
+    h._kind = kind;
+    this._enqueue(h);
+    return h;
+  }
+
+  /** @internal a timer for the loop's own code (no user context, never traced as user code) */
+  _timerInternal(when: number, callback: (...a: any[]) => unknown, args: unknown[]): TimerHandle {
+    const h = new TimerHandle(when, callback, args, this, null);
+    this._stamp(h);
+    if (when !== Infinity) this._timers.push(h);
+    return h;
+  }
+
+  /** @internal schedule a callback in a context captured earlier (done callbacks) */
+  _scheduleInContext(callback: (...a: any[]) => unknown, args: unknown[], ctx: AsyncResource): Handle {
+    const h = new Handle(callback, args, this, ctx);
+    this._enqueue(h);
+    return h;
+  }
+
+  /** @internal capture the caller's async context, to run a callback in later */
+  _captureContext(): AsyncResource {
+    return contextResource();
+  }
+
+  /** @internal the origin id of the code running now (its task's, else its callback's; 0 outside the loop) */
+  _currentOrigin(): number {
+    const frame = frameStorage.getStore();
+    if (frame === undefined || frame.loop !== this) return 0;
+    if (frame.task !== null) return frame.task._originId;
+    return this._currentHandle === null ? 0 : this._currentHandle._seq;
+  }
+
+  private _stamp(h: Handle): void {
+    h._seq = this._nextSeq++;
+    if (this._scheduler.tracksOrigins) h._origin = this._currentOrigin();
+    if (this._debug) h._sourceTraceback = new Error('scheduled here').stack;
+  }
+
+  private _enqueue(h: Handle): void {
+    this._stamp(h);
+    this._scheduler.push(h);
+    if (this._state === LoopState.Idle) this._wakeup();
+  }
+
+  /** @internal a timer in the heap was cancelled */
+  _timerHandleCancelled(_h: TimerHandle): void {
+    this._timers.noteCancelled();
+  }
+
+  /** @internal */
+  _traceCancel(h: Handle): void {
+    if (this._tracer !== null) this._tracer('cancel', h._task, h);
+  }
+
+  /** @internal emit a scheduling event to the tracer, if any */
+  _traceEvent(kind: string, task: TaskRef | null, detail?: string): void {
+    if (this._tracer !== null) this._tracer(kind, task, null, detail);
+  }
+
+  // ------------------------------------------------------------ the driver
+
+  private _ensureDrivers(): void {
+    const work = this._scheduler.size + 1;
+    const target = work < MIN_DRIVERS ? MIN_DRIVERS : work > MAX_DRIVERS ? MAX_DRIVERS : work;
+    if (this._queued * 2 > target) return;
+    for (let i = this._queued; i < target; i++) realSetImmediate(this._drive);
+    if (this._queued < target) this._queued = target;
+  }
+
+  /** One driver immediate: one loop callback, or the bookkeeping that starts an iteration. */
+  private readonly _drive = (): void => {
+    this._queued--;
+    if (this._state !== LoopState.Running) return;
+    if (this._slowHandle !== null) this._checkSlow();
+    if (this._batch === 0) {
+      if (this._stopping && this._iterations > 0) {
+        this._finishRun();
+        return;
+      }
+      if (!this._beginIteration()) return;
+      if (this._batch === 0) {
+        // only reached when stopping: the stop takes effect at the next driver
+        this._ensureDrivers();
+        return;
+      }
+    }
+    this._batch--;
+    const h = this._scheduler.next();
+    if (!h._cancelled) this._runHandle(h);
+    if (this._state === LoopState.Running) this._ensureDrivers();
+  };
+
+  /**
+   * Steps (1) and (2) of an iteration: wait or jump until something is ready,
+   * then move the due timers to the ready queue. Returns false when the loop
+   * went idle or failed.
+   */
+  private _beginIteration(): boolean {
+    const scheduler = this._scheduler;
+    const timers = this._timers;
+    for (;;) {
+      if (scheduler.size === 0 && !this._stopping) {
+        const top = timers.peek();
+        const deadline = top === undefined ? Infinity : top._when;
+        let realWait: number;
+        try {
+          realWait = deadline > this._clock.now() ? this._clock.sleepTime(deadline) : 0;
+        } catch (e) {
+          this._fail(e);
+          return false;
+        }
+        if (realWait > 0 || deadline === Infinity) {
+          this._state = LoopState.Idle;
+          this._selector.wait(realWait > 0 ? realWait : Infinity, this._onSelectorWake);
+          return false;
+        }
+      }
+      const now = this._clock.now();
+      let top: TimerHandle | undefined;
+      while ((top = timers.peek()) !== undefined && top._when <= now) {
+        timers.pop();
+        scheduler.push(top);
+      }
+      this._batch = scheduler.startBatch();
+      if (this._batch > 0 || this._stopping) {
+        this._iterations++;
+        return true;
+      }
+    }
+  }
+
+  private _runHandle(h: Handle): void {
+    this._currentHandle = h;
+    if (this._debug) {
+      this._slowHandle = h;
+      this._slowStart = this._clock.now();
+    }
+    const tracer = this._tracer;
+    if (tracer !== null) {
+      tracer(h._kind === HandleKind.Timer ? 'timer' : h._kind === HandleKind.Callback ? 'callback' : 'step', h._task, h);
+    }
+    const cb = h._callback!;
+    const args = h._args;
+    try {
+      if (h._ctx !== null) {
+        h._ctx.runInAsyncScope(frameStorage.run, frameStorage, this._frame, cb, ...args);
+      } else {
+        // Task steps and wakeups enter the task's own context themselves.
+        cb.apply(null, args);
+      }
+    } catch (e) {
+      const context: ExceptionContext = { message: `Exception in callback ${h.describe()}`, exception: e, handle: h };
+      if (h._sourceTraceback !== undefined) context.sourceTraceback = h._sourceTraceback;
+      this.callExceptionHandler(context);
+    }
+  }
+
+  private _checkSlow(): void {
+    const h = this._slowHandle!;
+    this._slowHandle = null;
+    const dt = this._clock.now() - this._slowStart;
+    if (dt >= this.slowCallbackDuration) {
+      const what = h._task !== null ? `step of task '${h._task.getName()}'` : h.describe();
+      this.logger.warn(`Executing ${what} took ${dt.toFixed(3)} ms`);
+    }
+  }
+
+  private _wakeup(): void {
+    this._selector.cancelWait();
+    this._state = LoopState.Running;
+    this._ensureDrivers();
+  }
+
+  private readonly _onSelectorWake = (...error: unknown[]): void => {
+    if (this._state !== LoopState.Idle) return;
+    if (error.length > 0) {
+      this._fail(error[0]);
+      return;
+    }
+    this._state = LoopState.Running;
+    this._ensureDrivers();
+  };
+
+  private readonly _onClockMoved = (): void => {
+    if (this._state === LoopState.Idle) this._wakeup();
+  };
+
+  private _finishRun(): void {
+    const resolve = this._runResolve;
+    this._endRun();
+    resolve?.();
+  }
+
+  /** @internal end the run at once with `error` (runForever rejects with it) */
+  _fail(error: unknown): void {
+    if (this._state === LoopState.Stopped) return;
+    if (this._state === LoopState.Idle) this._selector.cancelWait();
+    const reject = this._runReject;
+    this._endRun();
+    reject?.(error);
+  }
+
+  private _endRun(): void {
+    this._state = LoopState.Stopped;
+    this._stopping = false;
+    this._batch = 0;
+    this._iterations = 0;
+    this._runResolve = null;
+    this._runReject = null;
+    this._clock.setWakeup?.(null);
+  }
+
+  private _checkClosed(): void {
+    if (this._closed) throw new EventLoopError('Event loop is closed');
+  }
+
+  private _checkNotRunning(): void {
+    if (this._state !== LoopState.Stopped) throw new EventLoopError('This event loop is already running');
+    const frame = currentFrame();
+    if (frame !== undefined && frame.loop !== this && frame.loop.isRunning()) {
+      throw new EventLoopError('Cannot run the event loop while another loop is running');
+    }
+  }
+
+  // --------------------------------------------------------------- errors
+
+  /** Set the handler for uncaught errors in callbacks (null: the default). `TypeError` if not a function. */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== 'function') {
+      throw new TypeError(`setExceptionHandler: handler must be a function or null, got ${describeValue(handler)}`);
+    }
+    this._exceptionHandler = handler;
+  }
+
+  /** The custom exception handler, or null. */
+  getExceptionHandler(): ExceptionHandler | null {
+    return this._exceptionHandler;
+  }
+
+  /** The default handler: logs the message, the context and the exception's stack through `logger.error`. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message || 'Unhandled exception in event loop'];
+    for (const key of Object.keys(context).sort()) {
+      if (key === 'message' || key === 'exception') continue;
+      lines.push(`${key}: ${describeContextValue(context[key])}`);
+    }
+    const exc = context.exception;
+    if (exc !== undefined) lines.push(exc instanceof Error ? exc.stack ?? String(exc) : String(exc));
+    this.logger.error(lines.join('\n'));
+  }
+
+  /**
+   * Report an error: to the custom handler if set, else the default one. An
+   * error thrown by the custom handler is itself reported by the default one.
+   */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this._exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch {
+        // the logger failed; nothing sensible is left to report to
+      }
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (e) {
+      try {
+        this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: e, context });
+      } catch {
+        // as above
+      }
+    }
+  }
+
+  // ------------------------------------------------------- tasks & debug
+
+  /** Set the factory `createTask` uses (null: plain tasks); it gets `createTask`'s options. */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== 'function') {
+      throw new TypeError(`setTaskFactory: factory must be a function or null, got ${describeValue(factory)}`);
+    }
+    this._taskFactory = factory;
+  }
+
+  /** The task factory, or null. */
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
+  }
+
+  /** Turn debug mode on or off (slow-callback warnings, where-scheduled tracebacks). */
+  setDebug(enabled: boolean): void {
+    this._debug = Boolean(enabled);
+  }
+
+  /** Whether debug mode is on. */
+  getDebug(): boolean {
+    return this._debug;
+  }
+}
+
+function describeContextValue(v: unknown): string {
+  if (v !== null && typeof v === 'object' && typeof (v as { toString?: unknown }).toString === 'function') {
+    const s = String(v);
+    if (s !== '[object Object]') return s;
+  }
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,75 @@
+import type { Handle } from './handle.js';
+
+/**
+ * Decides which ready callback runs next. The loop pushes every handle that
+ * becomes ready (callSoon, due timers, wakeups) and, at the start of each
+ * iteration, asks for a batch: exactly the handles ready now, which it then
+ * takes one at a time with `next()`. What the batch's handles schedule
+ * belongs to the next iteration, as in asyncio's `_run_once`.
+ */
+export interface Scheduler {
+  /**
+   * True when handles must carry their origin (the task or callback that
+   * scheduled them); the loop computes it only then, since it costs a lookup.
+   */
+  readonly tracksOrigins: boolean;
+  /** Number of ready handles held (current batch included). */
+  readonly size: number;
+  /** A handle became ready. */
+  push(handle: Handle): void;
+  /** Freeze the current ready handles as this iteration's batch; returns its size. */
+  startBatch(): number;
+  /** The next handle of the batch; called at most as many times as `startBatch()` returned. */
+  next(): Handle;
+  /** Drop everything (the loop closed). */
+  clear(): void;
+}
+
+/**
+ * The default scheduler: one FIFO queue, so callbacks run in the order they
+ * became ready (guarantee 1) and a batch is simply the queue's length.
+ * A ring buffer that grows by doubling keeps push and next O(1).
+ */
+export class FifoScheduler implements Scheduler {
+  readonly tracksOrigins = false;
+  private buf: (Handle | undefined)[] = new Array(64);
+  private head = 0;
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(handle: Handle): void {
+    if (this.count === this.buf.length) this.grow();
+    this.buf[(this.head + this.count) & (this.buf.length - 1)] = handle;
+    this.count++;
+  }
+
+  startBatch(): number {
+    return this.count;
+  }
+
+  next(): Handle {
+    const h = this.buf[this.head]!;
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) & (this.buf.length - 1);
+    this.count--;
+    return h;
+  }
+
+  clear(): void {
+    this.buf = new Array(64);
+    this.head = 0;
+    this.count = 0;
+  }
+
+  private grow(): void {
+    const old = this.buf;
+    const n = old.length;
+    const next: (Handle | undefined)[] = new Array(n * 2);
+    for (let i = 0; i < n; i++) next[i] = old[(this.head + i) & (n - 1)];
+    this.buf = next;
+    this.head = 0;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * How an EventLoop waits when nothing is ready. On Node, I/O arrives through
+ * Node's own callbacks (which schedule loop callbacks and so wake the loop),
+ * so the selector's part is the idle wait itself: a real timer in production,
+ * a clock jump or a deadlock check in a simulation.
+ */
+export interface Selector {
+  /**
+   * The loop has no ready callback: end the wait by calling `onWake()` after at
+   * most `timeoutMs` real milliseconds (`Infinity`: only when interrupted).
+   * Calling `onWake(error)` instead fails the run: `runForever` rejects with
+   * `error` (a simulation reports a deadlock this way). Called only while no
+   * other wait is in progress.
+   */
+  wait(timeoutMs: number, onWake: (error?: unknown) => void): void;
+  /** End the wait in progress at once without calling its `onWake`: a callback became ready. */
+  cancelWait(): void;
+  /** Release whatever the selector holds (timers keeping the process alive). Idempotent. */
+  close(): void;
+}

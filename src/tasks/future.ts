@@ -1,0 +1,273 @@
+import type { AsyncResource } from 'node:async_hooks';
+import { CancelledError, InvalidStateError } from '../errors.js';
+import { frameStorage, type TaskRef } from '../loop/context.js';
+import type { EventLoop } from '../loop/event-loop.js';
+import { HandleKind } from '../loop/handle.js';
+import type { ExceptionContext } from '../loop/loop-hooks.js';
+import { getEventLoop } from '../loop/running-loop.js';
+
+const PENDING = 0;
+const FINISHED = 1;
+const CANCELLED = 2;
+
+/** The part of a task a future needs to deliver an await (implemented by Task). */
+export interface AwaitingTask extends TaskRef {
+  /** @internal the loop future the task awaits now, or null */
+  _futWaiter: Future<any> | null;
+  /** @internal a cancellation waits for the task's next await of a loop future */
+  _mustCancel: boolean;
+  /** @internal consume the pending cancellation: clears `_mustCancel`, returns the error to throw */
+  _takeCancellation(): CancelledError;
+}
+
+/** A done callback: user ones carry the context they were added in; the loop's own await wakeups carry none. */
+interface DoneEntry {
+  fn: (...args: any[]) => unknown;
+  ctx: AsyncResource | null;
+  task: AwaitingTask | null;
+}
+
+/**
+ * asyncio.Future: a result that will exist later, bound to one loop.
+ * Awaitable (`then`): awaiting a done future continues on the next microtask
+ * without yielding to the loop; awaiting a pending one resumes from a loop
+ * callback once it completes. Done callbacks always run through `callSoon`.
+ * Not thread-safe; all methods must be called from the loop's code.
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  /** @internal */ _state: 0 | 1 | 2 = PENDING;
+  /** @internal */ _result: T | undefined = undefined;
+  /** @internal */ _exception: unknown = undefined;
+  /** @internal */ _hasException = false;
+  /** @internal */ _cancelMessage: string | undefined = undefined;
+  /** @internal what this future stands for, shown in deadlock reports ('Queue.get()', 'sleep(100)') */
+  _label: string | undefined = undefined;
+  /** @internal */ readonly _loop: EventLoop;
+  private _callbacks: DoneEntry[] | null = null;
+  /** @internal run synchronously when the future completes (releases what the producer holds, such as a timer) */
+  _onDone: ((f: Future<T>) => void) | null = null;
+
+  constructor(opts?: { loop?: EventLoop }) {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
+      throw new TypeError('Future: opts must be an object');
+    }
+    this._loop = opts?.loop ?? getEventLoop();
+  }
+
+  /** The result; throws the exception if one was set, `CancelledError` if cancelled, `InvalidStateError` if pending. */
+  result(): T {
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (this._state === PENDING) throw new InvalidStateError('Result is not ready.');
+    if (this._hasException) {
+      this._markRetrieved();
+      throw this._exception;
+    }
+    return this._result as T;
+  }
+
+  /** The exception, or null after a result; `CancelledError` if cancelled, `InvalidStateError` if pending. */
+  exception(): unknown {
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (this._state === PENDING) throw new InvalidStateError('Exception is not set.');
+    if (!this._hasException) return null;
+    this._markRetrieved();
+    return this._exception;
+  }
+
+  /** True once it has a result, an exception, or was cancelled. */
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+
+  /** True if it was cancelled. */
+  cancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /** Cancel it and schedule the done callbacks; false if it was already done. */
+  cancel(msg?: string): boolean {
+    if (msg !== undefined && typeof msg !== 'string') throw new TypeError('cancel: msg must be a string');
+    if (this._state !== PENDING) return false;
+    this._state = CANCELLED;
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /** Mark it done with `value`; `InvalidStateError` if already done. */
+  setResult(value: T): void {
+    if (this._state !== PENDING) throw new InvalidStateError(`setResult: the future is already ${this._stateName()}`);
+    this._result = value;
+    this._state = FINISHED;
+    this._scheduleCallbacks();
+  }
+
+  /** Mark it done with `exception`; `InvalidStateError` if already done. */
+  setException(exception: unknown): void {
+    if (this._state !== PENDING) throw new InvalidStateError(`setException: the future is already ${this._stateName()}`);
+    this._setExceptionUnchecked(exception);
+  }
+
+  /** @internal */
+  _setExceptionUnchecked(exception: unknown): void {
+    this._exception = exception;
+    this._hasException = true;
+    this._state = FINISHED;
+    this._loop._unretrieved.add(this);
+    this._scheduleCallbacks();
+  }
+
+  /** Call `cb(future)` through `callSoon` once done (at once if done), in the caller's async context. */
+  addDoneCallback(cb: (f: this) => void): void {
+    if (typeof cb !== 'function') throw new TypeError('addDoneCallback: cb must be a function');
+    const ctx = this._loop._captureContext();
+    if (this._state !== PENDING) {
+      this._loop._scheduleInContext(cb, [this], ctx);
+    } else {
+      (this._callbacks ??= []).push({ fn: cb, ctx, task: null });
+    }
+  }
+
+  /** Remove every registration of `cb`; returns how many were removed. */
+  removeDoneCallback(cb: (f: this) => void): number {
+    const list = this._callbacks;
+    if (list === null) return 0;
+    const kept = list.filter((e) => e.ctx === null || e.fn !== cb);
+    const removed = list.length - kept.length;
+    if (removed > 0) this._callbacks = kept;
+    return removed;
+  }
+
+  /** The loop this future belongs to. */
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  /**
+   * Awaiting support. Inside a task, awaiting a pending future makes it the
+   * future the task awaits (what `task.cancel()` cancels); a cancellation
+   * requested while the task awaited something else is thrown here.
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const frame = frameStorage.getStore();
+    const task = frame !== undefined && frame.loop === this._loop ? (frame.task as AwaitingTask | null) : null;
+    return new Promise<R1 | R2>((resolve, reject) => {
+      const deliver = (): void => {
+        if (task !== null) {
+          if (task._futWaiter === this) task._futWaiter = null;
+          if (task._mustCancel) {
+            settle(false, task._takeCancellation());
+            return;
+          }
+        }
+        if (this._state === FINISHED && !this._hasException) settle(true, this._result);
+        else if (this._state === CANCELLED) settle(false, this._makeCancelledError());
+        else {
+          this._markRetrieved();
+          settle(false, this._exception);
+        }
+      };
+      const settle = (ok: boolean, value: unknown): void => {
+        const handler = ok ? onFulfilled : onRejected;
+        if (typeof handler !== 'function') {
+          if (ok) resolve(value as R1);
+          else reject(value);
+          return;
+        }
+        try {
+          resolve(handler(value as T));
+        } catch (e) {
+          reject(e);
+        }
+      };
+      if (this._state !== PENDING) {
+        deliver();
+      } else {
+        if (task !== null) {
+          if (task._mustCancel) {
+            settle(false, task._takeCancellation());
+            return;
+          }
+          task._futWaiter = this;
+        }
+        (this._callbacks ??= []).push({ fn: deliver, ctx: null, task });
+      }
+    });
+  }
+
+  /**
+   * @internal complete with `value` and resume the loop's own awaiters in
+   * this very callback: what asyncio's bare `yield` (sleep(0)) amounts to.
+   */
+  _setResultAndResume(value: T): void {
+    if (this._state !== PENDING) return;
+    this._result = value;
+    this._state = FINISHED;
+    this._scheduleCallbacks(true);
+  }
+
+  /** @internal a new CancelledError carrying the cancel message */
+  _makeCancelledError(): CancelledError {
+    return new CancelledError(this._cancelMessage);
+  }
+
+  /** @internal */
+  _markRetrieved(): void {
+    if (this._hasException) this._loop._unretrieved.delete(this);
+  }
+
+  /** @internal what the loop reports at close when the exception was never retrieved */
+  _closeReport(): ExceptionContext {
+    return { message: 'Future exception was never retrieved', exception: this._exception, future: this };
+  }
+
+  /** @internal */
+  _stateName(): string {
+    return this._state === PENDING ? 'pending' : this._state === CANCELLED ? 'cancelled' : 'finished';
+  }
+
+  /** @internal schedule the done callbacks; the loop's own await wakeups run now instead when `deliverNow` */
+  _scheduleCallbacks(deliverNow = false): void {
+    const hook = this._onDone;
+    if (hook !== null) {
+      this._onDone = null;
+      hook(this);
+    }
+    const list = this._callbacks;
+    if (list === null) return;
+    this._callbacks = null;
+    const loop = this._loop;
+    for (const e of list) {
+      if (e.ctx !== null) {
+        loop._scheduleInContext(e.fn, [this], e.ctx);
+      } else if (deliverNow) {
+        e.fn();
+      } else {
+        loop._scheduleInternal(e.fn, [], e.task, HandleKind.Wake);
+        if (e.task !== null && loop._tracer !== null) loop._traceEvent('wake', e.task, this._label ?? 'Future');
+      }
+    }
+  }
+
+  toString(): string {
+    const label = this._label === undefined ? '' : ` ${this._label}`;
+    if (this._state === PENDING) return `<Future pending${label}>`;
+    if (this._state === CANCELLED) return `<Future cancelled${label}>`;
+    return this._hasException ? `<Future finished exception=${String(this._exception)}${label}>` : `<Future finished${label}>`;
+  }
+}
+
+/** True for a simloop Future (of either build: duck-typed on its methods). */
+export function isFuture(x: unknown): x is Future<unknown> {
+  return (
+    x instanceof Future ||
+    (x !== null &&
+      typeof x === 'object' &&
+      typeof (x as Future).addDoneCallback === 'function' &&
+      typeof (x as Future).getLoop === 'function' &&
+      typeof (x as Future).then === 'function')
+  );
+}

@@ -1,0 +1,48 @@
+import type { EventLoop } from '../loop/event-loop.js';
+import { getRunningLoop } from '../loop/running-loop.js';
+import { Future } from './future.js';
+
+/** Validate a delay in ms: `TypeError` for NaN or a non-number (`Infinity` is fine). */
+export function checkDelay(value: unknown, what: string): asserts value is number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`${what} must be a number of milliseconds, got ${typeof value === 'number' ? 'NaN' : typeof value}`);
+  }
+}
+
+// The producer's own callback ran, so there is nothing left to release.
+function resolveUnlessDone<T>(fut: Future<T>, value: T): void {
+  fut._onDone = null;
+  if (!fut.done()) fut.setResult(value);
+}
+
+function resume<T>(fut: Future<T>, value: T): void {
+  fut._onDone = null;
+  fut._setResultAndResume(value);
+}
+
+/** @internal a future on `loop` that resolves with `value` after `ms` */
+export function sleepOn<T>(loop: EventLoop, ms: number, value: T): Future<T> {
+  const fut = new Future<T>({ loop });
+  fut._label = `sleep(${ms})`;
+  if (ms <= 0) {
+    // asyncio's sleep(0) is a bare yield: the awaiting task resumes in the very
+    // next iteration, so the callback resumes it directly instead of through a
+    // second callSoon.
+    const h = loop._scheduleInternal(resume, [fut, value], null, 0);
+    fut._onDone = () => h.cancel();
+    return fut;
+  }
+  const timer = loop._timerInternal(loop.time() + ms, resolveUnlessDone, [fut, value]);
+  fut._onDone = () => timer.cancel();
+  return fut;
+}
+
+/**
+ * A future that resolves to `value` after `ms` milliseconds of loop time
+ * (`sleep(0)` yields to the loop once; `Infinity` never resolves). Cancelling
+ * it, or the task awaiting it, releases its timer at once.
+ */
+export function sleep<T = undefined>(ms: number, value?: T): Future<T> {
+  checkDelay(ms, 'sleep: ms');
+  return sleepOn(getRunningLoop(), ms, value as T);
+}

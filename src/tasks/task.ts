@@ -1,0 +1,251 @@
+import type { AsyncResource } from 'node:async_hooks';
+import { CancelledError, InvalidStateError } from '../errors.js';
+import { frameStorage, type Frame } from '../loop/context.js';
+import { EventLoop } from '../loop/event-loop.js';
+import { HandleKind } from '../loop/handle.js';
+import type { ExceptionContext } from '../loop/loop-hooks.js';
+import { getEventLoop, getRunningLoop, tryGetRunningLoop } from '../loop/running-loop.js';
+import { Future, type AwaitingTask } from './future.js';
+
+/** Options of `createTask`. */
+export interface TaskOptions {
+  /** The task's name; default `Task-<n>`, counted per loop. */
+  name?: string;
+}
+
+/**
+ * asyncio.Task: runs an async function on the loop, starting on a later
+ * iteration, and is a Future of its result. `cancel()` throws
+ * `CancelledError` inside the function at the await of the loop future it is
+ * suspended on (or at its next such await, if it awaits a plain promise), and
+ * aborts `signal` so plain work (fetch, Node APIs) can stop too.
+ */
+export class Task<T = unknown> extends Future<T> implements AwaitingTask {
+  /** @internal */ _futWaiter: Future<any> | null = null;
+  /** @internal */ _mustCancel = false;
+  /** @internal */ readonly _originId: number;
+  private _name: string;
+  private _fn: (() => T | PromiseLike<T>) | null;
+  private _numCancelsRequested = 0;
+  private _abort: AbortController | null = null;
+  /** The CancelledError of the current cancellation request (the signal's reason). */
+  private _cancelReason: CancelledError | null = null;
+  private readonly _taskFrame: Frame;
+  private readonly _ctx: AsyncResource;
+  private _started = false;
+
+  constructor(fn: () => T | PromiseLike<T>, opts: TaskOptions & { loop?: EventLoop } = {}) {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`createTask: fn must be a function (an async function to run), got ${fn === null ? 'null' : typeof fn}`);
+    }
+    if (opts.name !== undefined && typeof opts.name !== 'string') {
+      throw new TypeError('createTask: opts.name must be a string');
+    }
+    super({ loop: opts.loop ?? getEventLoop() });
+    const loop = this._loop;
+    if (loop.isClosed()) throw new InvalidStateError('createTask: the event loop is closed');
+    this._fn = fn;
+    this._originId = loop._nextSeq++;
+    this._name = opts.name ?? `Task-${++loop._taskCounter}`;
+    this._taskFrame = { loop, task: this };
+    this._ctx = loop._captureContext();
+    loop._tasks.add(this);
+    loop._scheduleInternal(this._firstStep, [], this, HandleKind.Step);
+    loop._traceEvent('create', this);
+  }
+
+  /** The task's name. */
+  getName(): string {
+    return this._name;
+  }
+
+  /** Rename the task. */
+  setName(name: string): void {
+    this._name = String(name);
+  }
+
+  /** Tasks are finished by their function, never from outside: always `InvalidStateError`. */
+  override setResult(_value: T): void {
+    throw new InvalidStateError('Task does not support setResult');
+  }
+
+  /** Tasks are finished by their function, never from outside: always `InvalidStateError`. */
+  override setException(_exception: unknown): void {
+    throw new InvalidStateError('Task does not support setException');
+  }
+
+  /**
+   * Request cancellation: cancels the loop future the task awaits, or (when it
+   * awaits none) throws `CancelledError` at its next await of one. False if
+   * the task is already done. Aborts `signal`.
+   */
+  override cancel(msg?: string): boolean {
+    if (msg !== undefined && typeof msg !== 'string') throw new TypeError('cancel: msg must be a string');
+    if (this._state !== 0) return false;
+    this._loop._traceEvent('cancel', this, msg);
+    this._numCancelsRequested++;
+    if (this._cancelReason === null) this._cancelReason = new CancelledError(msg);
+    if (this._abort !== null && !this._abort.signal.aborted) this._abort.abort(this._cancelReason);
+    if (this._futWaiter !== null && this._futWaiter.cancel(msg)) return true;
+    this._mustCancel = true;
+    this._cancelMessage = msg;
+    return true;
+  }
+
+  /** How many cancellation requests are pending (asyncio 3.11+). */
+  cancelling(): number {
+    return this._numCancelsRequested;
+  }
+
+  /**
+   * Withdraw one cancellation request; returns the count left. At zero, a
+   * cancellation not yet delivered is dropped and `signal` is fresh again.
+   */
+  uncancel(): number {
+    if (this._numCancelsRequested > 0) {
+      this._numCancelsRequested--;
+      if (this._numCancelsRequested === 0) {
+        this._mustCancel = false;
+        this._cancelReason = null;
+        if (this._abort !== null && this._abort.signal.aborted) this._abort = null;
+      }
+    }
+    return this._numCancelsRequested;
+  }
+
+  /** Aborted when `cancel()` is called (reason: a CancelledError), for fetch and Node APIs. */
+  get signal(): AbortSignal {
+    if (this._abort === null) {
+      this._abort = new AbortController();
+      if (this._cancelReason !== null) this._abort.abort(this._cancelReason);
+    }
+    return this._abort.signal;
+  }
+
+  /** @internal */
+  _takeCancellation(): CancelledError {
+    this._mustCancel = false;
+    return new CancelledError(this._cancelMessage);
+  }
+
+  /** @internal what the loop reports at close */
+  override _closeReport(): ExceptionContext {
+    if (this._state === 0) return { message: 'Task was destroyed but it is pending!', task: this };
+    return { message: 'Task exception was never retrieved', exception: this._exception, future: this };
+  }
+
+  private readonly _firstStep = (): void => {
+    if (this._state !== 0 || this._started) return;
+    this._started = true;
+    if (this._mustCancel) {
+      // Cancelled before its first step: the function never runs.
+      this._fn = null;
+      this._finishCancelled(this._cancelMessage);
+      return;
+    }
+    this._ctx.runInAsyncScope(frameStorage.run, frameStorage, this._taskFrame, this._runBody);
+  };
+
+  private readonly _runBody = (): void => {
+    const fn = this._fn!;
+    this._fn = null;
+    let r: T | PromiseLike<T>;
+    try {
+      r = fn();
+    } catch (e) {
+      this._onRejected(e);
+      return;
+    }
+    if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<T>).then === 'function') {
+      // Resolved inside the task's frame, so a future returned by fn is awaited by this task.
+      Promise.resolve(r).then(this._onFulfilled, this._onRejected);
+    } else {
+      this._onFulfilled(r as T);
+    }
+  };
+
+  private readonly _onFulfilled = (value: T): void => {
+    if (this._state !== 0) return;
+    if (this._mustCancel) {
+      this._finishCancelled(this._cancelMessage);
+      return;
+    }
+    this._result = value;
+    this._state = 1;
+    this._finish();
+  };
+
+  private readonly _onRejected = (error: unknown): void => {
+    if (this._state !== 0) return;
+    if (this._isCancellation(error)) {
+      this._finishCancelled(error instanceof CancelledError ? error.message || undefined : this._cancelMessage);
+      return;
+    }
+    this._exception = error;
+    this._hasException = true;
+    this._state = 1;
+    this._loop._unretrieved.add(this);
+    this._finish();
+  };
+
+  private _isCancellation(error: unknown): boolean {
+    if (error instanceof CancelledError) return true;
+    // Node's AbortError (timers/promises, events.once) carries the abort reason as its cause.
+    const reason = this._cancelReason;
+    return (
+      reason !== null &&
+      error !== null &&
+      typeof error === 'object' &&
+      (error as Error).name === 'AbortError' &&
+      (error as Error).cause === reason
+    );
+  }
+
+  private _finishCancelled(msg: string | undefined): void {
+    this._mustCancel = false;
+    this._cancelMessage = msg;
+    this._state = 2;
+    this._finish();
+  }
+
+  private _finish(): void {
+    this._futWaiter = null;
+    this._loop._tasks.delete(this);
+    this._loop._traceEvent('done', this, this._stateName());
+    this._scheduleCallbacks();
+  }
+
+  override toString(): string {
+    const state = this._state === 0 ? 'pending' : this._state === 2 ? 'cancelled' : this._hasException ? `exception=${String(this._exception)}` : 'finished';
+    return `<Task ${state} name='${this._name}'>`;
+  }
+}
+
+/** The task running the current code (right across native awaits), or null in a plain callback or outside a loop. */
+export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  const frame = frameStorage.getStore();
+  if (frame === undefined) return null;
+  if (loop !== undefined && frame.loop !== loop) return null;
+  return frame.task as Task<unknown> | null;
+}
+
+/** The pending tasks of `loop` (default: the running loop), in creation order. */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  const l = loop ?? getRunningLoop();
+  return new Set(l._tasks as Set<unknown> as Set<Task<unknown>>);
+}
+
+/** Create a task on `loop` through its task factory, if one is set. */
+export function loopCreateTask<T>(loop: EventLoop, fn: () => T | PromiseLike<T>, opts: TaskOptions = {}): Task<T> {
+  if (opts === null || typeof opts !== 'object') throw new TypeError('createTask: opts must be an object');
+  const factory = loop._taskFactory;
+  if (factory !== null) return factory(loop, fn, opts) as Task<T>;
+  return new Task(fn, { ...opts, loop });
+}
+
+/** Schedule `fn` as a task on the running loop (`EventLoopError` when none); it starts on a later iteration. */
+export function createTask<T>(fn: () => T | PromiseLike<T>, opts?: TaskOptions): Task<T> {
+  return loopCreateTask(getRunningLoop(), fn, opts);
+}
+
+export { tryGetRunningLoop };
