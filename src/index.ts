@@ -21,3 +21,5 @@ export { getRunningLoop, getEventLoop, setEventLoop, newEventLoop } from './loop
 export { nodeBackend } from './backends/node/node-backend.js';
 export * from './tasks/index.js';
 export * from './sync/index.js';
+export { createSimWorld, simulate, SimWorld, type SimWorldOptions, type TraceEvent, type Strategy } from './backends/sim/sim-world.js';
+export { VirtualClock } from './backends/sim/virtual-clock.js';

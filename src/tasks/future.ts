@@ -45,7 +45,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ readonly _loop: EventLoop;
   private _callbacks: DoneEntry[] | null = null;
   /** @internal run synchronously when the future completes (releases what the producer holds, such as a timer) */
-  _onDone: ((f: Future<T>) => void) | null = null;
+  _onDone: ((f: Future<any>) => void) | null = null;
 
   constructor(opts?: { loop?: EventLoop }) {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) {

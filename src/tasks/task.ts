@@ -160,17 +160,18 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
       // Resolved inside the task's frame, so a future returned by fn is awaited by this task.
       Promise.resolve(r).then(this._onFulfilled, this._onRejected);
     } else {
-      this._onFulfilled(r as T);
+      this._onFulfilled(r);
     }
   };
 
-  private readonly _onFulfilled = (value: T): void => {
+  // `unknown`, not T: a T-typed parameter would make Task invariant in T.
+  private readonly _onFulfilled = (value: unknown): void => {
     if (this._state !== 0) return;
     if (this._mustCancel) {
       this._finishCancelled(this._cancelMessage);
       return;
     }
-    this._result = value;
+    this._result = value as T;
     this._state = 1;
     this._finish();
   };

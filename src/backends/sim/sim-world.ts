@@ -1,0 +1,240 @@
+import { DeadlockError, InvalidStateError, SimulationError } from '../../errors.js';
+import type { TaskRef } from '../../loop/context.js';
+import { EventLoop } from '../../loop/event-loop.js';
+import type { Handle } from '../../loop/handle.js';
+import type { ExceptionContext } from '../../loop/loop-hooks.js';
+import { FifoScheduler, type Scheduler } from '../../loop/scheduler.js';
+import { normalizeSeed, Prng } from '../../schedule/prng.js';
+import { RandomScheduler } from '../../schedule/random-scheduler.js';
+import { isFuture } from '../../tasks/future.js';
+import { cancelAllTasks } from '../../tasks/run.js';
+import { Task } from '../../tasks/task.js';
+import { SimSelector, type IdleVerdict } from './sim-selector.js';
+import { VirtualClock } from './virtual-clock.js';
+
+/** The strategies a world can schedule with. */
+export type Strategy = 'fifo' | 'random';
+
+/** Options of `createSimWorld` / `simulate`. */
+export interface SimWorldOptions {
+  /** One seed fixes every random choice of the run (default `0`). */
+  seed?: number | string;
+  /** `loop.time()` at start (default 0). */
+  startTime?: number;
+  /** `'fifo'` (asyncio's order, the default) or `'random'` (permutes what asyncio leaves unordered). */
+  strategy?: Strategy;
+  /** Unhandled task errors and leaked tasks fail the run (default true). */
+  strict?: boolean;
+  /** Virtual ms a run may last (default 365 days). */
+  maxTime?: number;
+  /** Loop callbacks a run may run (default 1e8). */
+  maxSteps?: number;
+}
+
+/** One event of a run's trace: identical for equal programs and seeds. */
+export interface TraceEvent {
+  /** Virtual time (ms). */
+  time: number;
+  /** `callback`, `timer`, `step`, `wake`, `create`, `cancel`, `done`, `jump`, ... */
+  kind: string;
+  /** The task's name, when a task is concerned. */
+  task?: string;
+  /** The handle (`#<seq>`), when a loop callback is concerned. */
+  handle?: string;
+  detail?: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function checkOptions(opts: SimWorldOptions): void {
+  if (opts === null || typeof opts !== 'object') throw new TypeError('createSimWorld: opts must be an object');
+  const { startTime, maxTime, maxSteps, strategy } = opts;
+  if (startTime !== undefined && (typeof startTime !== 'number' || !Number.isFinite(startTime))) {
+    throw new TypeError(`createSimWorld: startTime must be a finite number, got ${String(startTime)}`);
+  }
+  if (maxTime !== undefined && (typeof maxTime !== 'number' || Number.isNaN(maxTime) || maxTime <= 0)) {
+    throw new RangeError(`createSimWorld: maxTime must be a positive number of ms, got ${String(maxTime)}`);
+  }
+  if (maxSteps !== undefined && (typeof maxSteps !== 'number' || Number.isNaN(maxSteps) || maxSteps <= 0)) {
+    throw new RangeError(`createSimWorld: maxSteps must be a positive number, got ${String(maxSteps)}`);
+  }
+  if (strategy !== undefined && strategy !== 'fifo' && strategy !== 'random') {
+    throw new RangeError(`createSimWorld: strategy must be 'fifo' or 'random', got ${JSON.stringify(strategy)}`);
+  }
+}
+
+/** What a pending task awaits, in words. */
+export function describeAwaited(task: Task<unknown>): string {
+  const w = task._futWaiter;
+  if (w === null) return 'a plain promise (no loop future)';
+  if (w instanceof Task) return `task '${w.getName()}'`;
+  return w._label ?? 'a Future';
+}
+
+/**
+ * A simulated world: an EventLoop on a virtual clock, with a seeded
+ * scheduler. Everything that shapes the schedule comes from the seed, so the
+ * same program and seed give the same run and the same `trace()`.
+ */
+export class SimWorld implements AsyncDisposable {
+  /** The world's loop. */
+  readonly loop: EventLoop;
+  /** The world's virtual clock. */
+  readonly clock: VirtualClock;
+  /** The seed, as a string. */
+  readonly seed: string;
+  /** @internal the world's seeded generator */
+  readonly _prng: Prng;
+  private readonly _strict: boolean;
+  private readonly _maxSteps: number;
+  private readonly _maxTime: number;
+  private readonly _startTime: number;
+  private readonly _trace: TraceEvent[] = [];
+  private _steps = 0;
+  private _ran = false;
+  private _reports: ExceptionContext[] = [];
+
+  constructor(opts: SimWorldOptions = {}) {
+    checkOptions(opts);
+    this.seed = normalizeSeed(opts.seed, 'createSimWorld');
+    this._prng = new Prng(this.seed);
+    this._strict = opts.strict !== false;
+    this._maxSteps = opts.maxSteps ?? 1e8;
+    this._maxTime = opts.maxTime ?? 365 * DAY_MS;
+    this._startTime = opts.startTime ?? 0;
+    this.clock = new VirtualClock(this._startTime);
+    this.clock._limit = this._startTime + this._maxTime;
+    this.clock._onLimit = (deadline) =>
+      new SimulationError(`simulation passed maxTime (${this._maxTime} ms): the next event is at ${deadline} ms\n${this._pendingReport()}`);
+    this.clock._onMove = (from, to, why) => {
+      this._trace.push({ time: to, kind: why, detail: `+${to - from}` });
+    };
+    const scheduler: Scheduler = opts.strategy === 'random' ? new RandomScheduler(new Prng(`${this.seed}/schedule`)) : new FifoScheduler();
+    const selector = new SimSelector(() => this._idleVerdict());
+    this.loop = new EventLoop({ clock: this.clock, selector, os: {}, scheduler });
+    this.loop._tracer = this._onTrace;
+    this.loop.setExceptionHandler((_loop, ctx) => {
+      this._reports.push(ctx);
+      if (!this._strict) this.loop.defaultExceptionHandler(ctx);
+    });
+  }
+
+  /** The run's events so far (a copy). */
+  trace(): TraceEvent[] {
+    return this._trace.slice();
+  }
+
+  /**
+   * Run `main(world)` as the main task to completion; virtual time jumps
+   * whenever nothing is ready. Then cancel the tasks left and let their
+   * cleanup run; reject with `main`'s error if it threw, else (strict) with a
+   * `SimulationError` listing unhandled errors and leaked tasks. A world runs once.
+   */
+  async run<T>(main: (world: SimWorld) => Promise<T> | T): Promise<T> {
+    if (typeof main !== 'function') throw new TypeError('SimWorld.run: main must be a function');
+    if (this._ran) throw new InvalidStateError('SimWorld.run: a world runs once; create another');
+    this._ran = true;
+    const loop = this.loop;
+    const mainTask = loop.createTask(() => main(this), { name: 'main' });
+    let result: T | undefined;
+    let failed = false;
+    let error: unknown;
+    try {
+      result = await loop.runUntilComplete(mainTask);
+    } catch (e) {
+      failed = true;
+      error = e;
+    }
+    const leaked = [...loop._tasks].filter((t) => t !== mainTask).map((t) => `${t.getName()} (awaiting ${describeAwaited(t as Task<unknown>)})`);
+    try {
+      await cancelAllTasks(loop);
+    } catch (e) {
+      // Cleanup that cannot finish (a deadlock in a finally block) must not hide main's outcome.
+      if (!failed) {
+        failed = true;
+        error = e;
+      }
+    }
+    const unhandled: unknown[] = [];
+    for (const f of loop._unretrieved) {
+      const report = f._closeReport();
+      if (isFuture(report.future) && report.future === mainTask) continue;
+      unhandled.push(report.exception);
+    }
+    loop._unretrieved.clear();
+    for (const r of this._reports) unhandled.push(r.exception ?? r.message);
+    this._reports = [];
+    if (failed) throw error;
+    if (this._strict && (unhandled.length > 0 || leaked.length > 0)) {
+      throw new SimulationError(strictReport(unhandled, leaked), { unhandled, leaked });
+    }
+    return result as T;
+  }
+
+  /** Close the world's loop. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.loop.isRunning()) this.loop.stop();
+    if (!this.loop.isClosed() && !this.loop.isRunning()) this.loop.close();
+  }
+
+  private readonly _onTrace = (kind: string, task: TaskRef | null, handle: Handle | null, detail?: string): void => {
+    const ev: TraceEvent = { time: this.clock.now(), kind };
+    if (task !== null) ev.task = task.getName();
+    if (handle !== null) {
+      ev.handle = `#${handle._seq}`;
+      const cb = handle._callback;
+      if (detail === undefined && cb !== null && handle._task === null) ev.detail = cb.name || 'anonymous';
+    }
+    if (detail !== undefined) ev.detail = detail;
+    this._trace.push(ev);
+    if (handle !== null && kind !== 'cancel' && ++this._steps > this._maxSteps) {
+      this.loop._fail(new SimulationError(`simulation passed maxSteps (${this._maxSteps} loop callbacks)\n${this._pendingReport()}`));
+    }
+  };
+
+  private _idleVerdict(): IdleVerdict {
+    const tasks = [...this.loop._tasks] as unknown as Task<unknown>[];
+    return {
+      waitingOnPlainWork: tasks.some((t) => t._futWaiter === null),
+      deadlock: () => {
+        const blocked = ([...this.loop._tasks] as unknown as Task<unknown>[]).map((t) => `${t.getName()} awaits ${describeAwaited(t)}`);
+        const list = blocked.length > 0 ? blocked.map((b) => `  ${b}`).join('\n') : '  (no task is pending: the awaited future has nobody to complete it)';
+        return new DeadlockError(`deadlock at ${this.clock.now()} ms: no callback is ready, no timer is pending, and nothing can wake these tasks:\n${list}`, blocked);
+      },
+    };
+  }
+
+  private _pendingReport(): string {
+    const tasks = [...this.loop._tasks] as unknown as Task<unknown>[];
+    if (tasks.length === 0) return 'no task is pending';
+    return `pending tasks:\n${tasks.map((t) => `  ${t.getName()} awaits ${describeAwaited(t)}`).join('\n')}`;
+  }
+}
+
+function strictReport(unhandled: unknown[], leaked: string[]): string {
+  const lines = ['simulation failed (strict mode):'];
+  if (unhandled.length > 0) {
+    lines.push(`${unhandled.length} unhandled error(s) (a task exception never retrieved, or a callback that threw):`);
+    for (const e of unhandled) lines.push(`  ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  if (leaked.length > 0) {
+    lines.push(`${leaked.length} task(s) still pending when main returned (cancelled since):`);
+    for (const l of leaked) lines.push(`  ${l}`);
+  }
+  return lines.join('\n');
+}
+
+/** A new simulated world (virtual clock, seeded scheduler). */
+export function createSimWorld(opts: SimWorldOptions = {}): SimWorld {
+  return new SimWorld(opts);
+}
+
+/** `createSimWorld(opts).run(main)`, then dispose of the world. */
+export async function simulate<T>(main: (world: SimWorld) => Promise<T> | T, opts: SimWorldOptions = {}): Promise<T> {
+  const world = createSimWorld(opts);
+  try {
+    return await world.run(main);
+  } finally {
+    await world[Symbol.asyncDispose]();
+  }
+}
