@@ -81,6 +81,15 @@ function checkTime(value: unknown, what: string): asserts value is number {
   }
 }
 
+function noop(): void {}
+
+/** The context drivers are queued in: the one simloop was loaded in (no loop frame, no user store). */
+const driverScope = new AsyncResource('simloop.Driver');
+
+function queueDrivers(drive: () => void, n: number): void {
+  for (let i = 0; i < n; i++) realSetImmediate(drive);
+}
+
 function contextResource(): AsyncResource {
   return new AsyncResource('simloop.Handle', { requireManualDestroy: true });
 }
@@ -134,6 +143,8 @@ export class EventLoop implements AsyncDisposable {
   private _exceptionHandler: ExceptionHandler | null = null;
   private _runResolve: (() => void) | null = null;
   private _runReject: ((e: unknown) => void) | null = null;
+  /** The promise of the current (or last) run, for asyncDispose to wait on. */
+  private _run: Promise<void> | null = null;
   private _slowHandle: Handle | null = null;
   private _slowStart = 0;
 
@@ -194,13 +205,15 @@ export class EventLoop implements AsyncDisposable {
     } catch (e) {
       return Promise.reject(e);
     }
-    return new Promise<void>((resolve, reject) => {
+    const run = new Promise<void>((resolve, reject) => {
       this._runResolve = resolve;
       this._runReject = reject;
       this._state = LoopState.Running;
       this._clock.setWakeup?.(this._onClockMoved);
       this._ensureDrivers();
     });
+    this._run = run;
+    return run;
   }
 
   /** Stop after the callbacks of the current iteration have run. */
@@ -240,9 +253,18 @@ export class EventLoop implements AsyncDisposable {
     if (executor !== null) void executor.shutdown(false);
   }
 
-  /** Close the loop (see `close`) and wait for the default executor to shut down. */
+  /**
+   * Close the loop (see `close`) and wait for the default executor to shut
+   * down. A running loop is stopped first, and closed once its run has ended.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this._state !== LoopState.Stopped) this.stop();
+    if (this._state !== LoopState.Stopped) {
+      const run = this._run;
+      this.stop();
+      // close() throws while running: wait for the run to end (its outcome is its caller's).
+      if (run !== null) await run.then(noop, noop);
+    }
+    if (this._closed) return;
     const executor = this._defaultExecutor;
     this._defaultExecutor = null;
     this.close();
@@ -334,10 +356,20 @@ export class EventLoop implements AsyncDisposable {
     checkCallback(callback, where);
     const h = new TimerHandle(when, callback, args, this, contextResource());
     this._stamp(h);
+    this._pushTimer(h);
+    return h;
+  }
+
+  private _pushTimer(h: TimerHandle): void {
     // An infinite timer can never come due: keeping it out of the heap means
     // it costs nothing and autojump never sees it.
-    if (when !== Infinity) this._timers.push(h);
-    return h;
+    if (h._when === Infinity) return;
+    this._timers.push(h);
+    // Code outside a loop callback (a Node event handler, a task resumed by a
+    // plain promise) may add a timer while the loop waits for a later one, or
+    // for nothing at all: the wait must be recomputed, else the timer fires
+    // late or never.
+    if (this._state === LoopState.Idle && this._timers.peek() === h) this._wakeup();
   }
 
   /** @internal schedule a loop-internal callback (task steps, wakeups) that sets its own context */
@@ -353,7 +385,7 @@ export class EventLoop implements AsyncDisposable {
   _timerInternal(when: number, callback: (...a: any[]) => unknown, args: unknown[]): TimerHandle {
     const h = new TimerHandle(when, callback, args, this, null);
     this._stamp(h);
-    if (when !== Infinity) this._timers.push(h);
+    this._pushTimer(h);
     return h;
   }
 
@@ -410,8 +442,13 @@ export class EventLoop implements AsyncDisposable {
     const work = this._scheduler.size + 1;
     const target = work < MIN_DRIVERS ? MIN_DRIVERS : work > MAX_DRIVERS ? MAX_DRIVERS : work;
     if (this._queued * 2 > target) return;
-    for (let i = this._queued; i < target; i++) realSetImmediate(this._drive);
-    if (this._queued < target) this._queued = target;
+    const n = target - this._queued;
+    this._queued = target;
+    // A driver runs in the async context it was queued in, and queues the
+    // next ones from there: queued from whatever code woke the loop (another
+    // loop's task, a request's AsyncLocalStorage), that context would reach
+    // every loop-internal callback from then on, and stay alive as long.
+    driverScope.runInAsyncScope(queueDrivers, null, this._drive, n);
   }
 
   /** One driver immediate: one loop callback, or the bookkeeping that starts an iteration. */
@@ -490,16 +527,24 @@ export class EventLoop implements AsyncDisposable {
     const args = h._args;
     try {
       if (h._ctx !== null) {
-        h._ctx.runInAsyncScope(frameStorage.run, frameStorage, this._frame, cb, ...args);
+        const r = h._ctx.runInAsyncScope(frameStorage.run, frameStorage, this._frame, cb, ...args);
+        // An async callback's failure is a rejection, not a throw: report it
+        // like one (guarantee 5) instead of leaving an unhandled rejection
+        // that would end the process.
+        if (r instanceof Promise) r.then(undefined, (e: unknown) => this._reportCallbackError(h, e));
       } else {
         // Task steps and wakeups enter the task's own context themselves.
         cb.apply(null, args);
       }
     } catch (e) {
-      const context: ExceptionContext = { message: `Exception in callback ${h.describe()}`, exception: e, handle: h };
-      if (h._sourceTraceback !== undefined) context.sourceTraceback = h._sourceTraceback;
-      this.callExceptionHandler(context);
+      this._reportCallbackError(h, e);
     }
+  }
+
+  private _reportCallbackError(h: Handle, e: unknown): void {
+    const context: ExceptionContext = { message: `Exception in callback ${h.describe()}`, exception: e, handle: h };
+    if (h._sourceTraceback !== undefined) context.sourceTraceback = h._sourceTraceback;
+    this.callExceptionHandler(context);
   }
 
   private _checkSlow(): void {
@@ -548,6 +593,9 @@ export class EventLoop implements AsyncDisposable {
   }
 
   private _endRun(): void {
+    // A run failed in the middle of a callback: measure that callback now,
+    // or the next run would count the time between the runs as its.
+    if (this._slowHandle !== null) this._checkSlow();
     this._state = LoopState.Stopped;
     this._stopping = false;
     this._batch = 0;
@@ -605,8 +653,8 @@ export class EventLoop implements AsyncDisposable {
     if (handler === null) {
       try {
         this.defaultExceptionHandler(context);
-      } catch {
-        // the logger failed; nothing sensible is left to report to
+      } catch (e) {
+        this._lastResortLog('Exception in default exception handler', e);
       }
       return;
     }
@@ -615,9 +663,18 @@ export class EventLoop implements AsyncDisposable {
     } catch (e) {
       try {
         this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: e, context });
-      } catch {
-        // as above
+      } catch (e2) {
+        this._lastResortLog('Exception in default exception handler while handling an unexpected error in custom exception handler', e2);
       }
+    }
+  }
+
+  /** The default handler failed (a subclass's, or the logger): say so through the logger, and never throw. */
+  private _lastResortLog(message: string, e: unknown): void {
+    try {
+      this.logger.error(`${message}\n${e instanceof Error ? e.stack ?? String(e) : String(e)}`);
+    } catch {
+      // the logger itself failed: nothing sensible is left to report to
     }
   }
 

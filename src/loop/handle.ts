@@ -104,8 +104,11 @@ export class TimerHandle extends Handle {
 
   override cancel(): void {
     if (!this._cancelled) {
-      if (this._scheduled) this._loop._timerHandleCancelled(this);
+      // Flag it first: the loop may compact the heap right away, and a
+      // compaction must see this entry as cancelled (else it keeps it and
+      // the heap's count of cancelled entries goes wrong).
       super.cancel();
+      if (this._scheduled) this._loop._timerHandleCancelled(this);
     }
   }
 

@@ -8,19 +8,54 @@ import type { Future } from './future.js';
 import { checkDelay } from './sleep.js';
 
 /**
+ * An awaitable that starts waiting only when first awaited (its `then` is
+ * called), as the coroutines asyncio's `as_completed` yields do: so the one
+ * awaited first takes the first result, and ones never awaited take nothing
+ * and never reject on their own.
+ */
+class LazyResult<T> implements Promise<T> {
+  private _promise: Promise<T> | null = null;
+
+  constructor(private readonly _start: () => Promise<T>) {}
+
+  private _started(): Promise<T> {
+    return (this._promise ??= this._start());
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this._started().then(onFulfilled, onRejected);
+  }
+
+  catch<R = never>(onRejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this._started().catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this._started().finally(onFinally);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Promise';
+  }
+}
+
+/**
  * What `asCompleted` returns: iterate it (`for ... of`) for awaitables that
  * resolve to the results in completion order (whichever is awaited first gets
  * the first result), or `for await` it for the original futures and tasks as
  * they finish (asyncio 3.13). After `timeout` the remaining ones throw
- * `TimeoutError`.
+ * `TimeoutError`; nothing is cancelled.
  */
 export class AsCompletedIterator<T> implements Iterable<Promise<T>>, AsyncIterable<Future<T>> {
   private readonly _loop: EventLoop;
   private readonly _todo = new Set<Future<T>>();
-  /** Finished futures not yet handed out; null marks the timeout. */
+  /** Finished futures not yet handed out; null marks the timeout (and stays, so every later wait fails too). */
   private readonly _done: (Future<T> | null)[] = [];
-  // Futures are thenables, which promise resolution would unwrap: they travel boxed.
-  private readonly _getters: Future<{ f: Future<T> | null }>[] = [];
+  /** Wakeups of the waits in progress, oldest first (as asyncio.Queue's getters: the items stay in `_done`). */
+  private readonly _getters: Future<void>[] = [];
   private _todoLeft: number;
   private readonly _timer: Handle | null;
 
@@ -29,50 +64,65 @@ export class AsCompletedIterator<T> implements Iterable<Promise<T>>, AsyncIterab
     this._loop = getRunningLoop();
     for (const aw of new Set(aws)) this._todo.add(ensureFuture(aw, this._loop));
     this._todoLeft = this._todo.size;
-    this._timer = timeout === null ? null : this._loop.callLater(timeout, this._onTimeout);
+    this._timer = timeout === null || this._todo.size === 0 ? null : this._loop.callLater(timeout, this._onTimeout);
     for (const f of this._todo) f.addDoneCallback(this._onCompletion);
   }
 
   private readonly _onTimeout = (): void => {
     for (const f of this._todo) f.removeDoneCallback(this._onCompletion);
     this._todo.clear();
-    this._put(null);
+    this._done.push(null);
+    // Every wait in progress (and any later one) sees the timeout.
+    for (const g of this._getters.splice(0)) if (!g.done()) g.setResult(undefined);
   };
 
   private readonly _onCompletion = (f: Future<T>): void => {
     if (!this._todo.has(f)) return;
     this._todo.delete(f);
-    this._put(f);
+    this._done.push(f);
+    this._wakeupNext();
     if (this._todo.size === 0) this._timer?.cancel();
   };
 
-  private _put(item: Future<T> | null): void {
-    const getter = this._getters.shift();
-    if (getter !== undefined) getter.setResult({ f: item });
-    else this._done.push(item);
+  private _wakeupNext(): void {
+    while (this._getters.length > 0) {
+      const g = this._getters.shift()!;
+      // A cancelled wait left its getter behind; it takes nothing.
+      if (!g.done()) {
+        g.setResult(undefined);
+        return;
+      }
+    }
   }
 
+  // Futures are thenables, which promise resolution would unwrap: they travel boxed.
   private async _waitForOne(): Promise<{ f: Future<T> }> {
-    let f: Future<T> | null;
-    if (this._done.length > 0) {
-      f = this._done[0]!;
-      // The timeout sentinel stays, so every later wait fails too.
-      if (f !== null) this._done.shift();
-    } else {
-      const getter = this._loop.createFuture<{ f: Future<T> | null }>();
+    while (this._done.length === 0) {
+      const getter = this._loop.createFuture<void>();
       getter._label = 'asCompleted()';
       this._getters.push(getter);
-      f = (await getter).f;
-      if (f === null) this._done.push(null);
+      try {
+        await getter;
+      } catch (e) {
+        // Cancelled: give the turn to the next wait if a result is there,
+        // so that no result is lost to a wait that no longer wants it.
+        getter.cancel();
+        const i = this._getters.indexOf(getter);
+        if (i >= 0) this._getters.splice(i, 1);
+        if (this._done.length > 0 && !getter.cancelled()) this._wakeupNext();
+        throw e;
+      }
     }
+    const f = this._done[0]!;
     if (f === null) throw new TimeoutError('asCompleted: timed out');
+    this._done.shift();
     return { f };
   }
 
   *[Symbol.iterator](): Iterator<Promise<T>> {
     while (this._todoLeft > 0) {
       this._todoLeft--;
-      yield this._waitForOne().then((box) => box.f.result());
+      yield new LazyResult(() => this._waitForOne().then((box) => box.f.result()));
     }
   }
 

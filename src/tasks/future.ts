@@ -16,6 +16,8 @@ export interface AwaitingTask extends TaskRef {
   _futWaiter: Future<any> | null;
   /** @internal a cancellation waits for the task's next await of a loop future */
   _mustCancel: boolean;
+  /** @internal the message of the pending cancellation */
+  _cancelMessage: string | undefined;
   /** @internal consume the pending cancellation: clears `_mustCancel`, returns the error to throw */
   _takeCancellation(): CancelledError;
 }
@@ -146,7 +148,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /**
    * Awaiting support. Inside a task, awaiting a pending future makes it the
    * future the task awaits (what `task.cancel()` cancels); a cancellation
-   * requested while the task awaited something else is thrown here.
+   * requested while the task awaited something else is thrown here. As with a
+   * Promise, the handlers never run synchronously, and they run in the async
+   * context of this call.
    */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
@@ -154,48 +158,40 @@ export class Future<T = unknown> implements PromiseLike<T> {
   ): Promise<R1 | R2> {
     const frame = frameStorage.getStore();
     const task = frame !== undefined && frame.loop === this._loop ? (frame.task as AwaitingTask | null) : null;
-    return new Promise<R1 | R2>((resolve, reject) => {
+    const outcome = new Promise<T>((resolve, reject) => {
       const deliver = (): void => {
         if (task !== null) {
           if (task._futWaiter === this) task._futWaiter = null;
           if (task._mustCancel) {
-            settle(false, task._takeCancellation());
+            reject(task._takeCancellation());
             return;
           }
         }
-        if (this._state === FINISHED && !this._hasException) settle(true, this._result);
-        else if (this._state === CANCELLED) settle(false, this._makeCancelledError());
+        if (this._state === FINISHED && !this._hasException) resolve(this._result as T);
+        else if (this._state === CANCELLED) reject(this._makeCancelledError());
         else {
           this._markRetrieved();
-          settle(false, this._exception);
-        }
-      };
-      const settle = (ok: boolean, value: unknown): void => {
-        const handler = ok ? onFulfilled : onRejected;
-        if (typeof handler !== 'function') {
-          if (ok) resolve(value as R1);
-          else reject(value);
-          return;
-        }
-        try {
-          resolve(handler(value as T));
-        } catch (e) {
-          reject(e);
+          reject(this._exception);
         }
       };
       if (this._state !== PENDING) {
         deliver();
       } else {
-        if (task !== null) {
-          if (task._mustCancel) {
-            settle(false, task._takeCancellation());
-            return;
-          }
-          task._futWaiter = this;
-        }
         (this._callbacks ??= []).push({ fn: deliver, ctx: null, task });
+        if (task !== null) {
+          task._futWaiter = this;
+          // A cancellation requested while the task ran (or awaited a plain
+          // promise) cancels the future it now suspends on, as asyncio's
+          // __step does: its other awaiters see it cancelled too, and what
+          // it holds (a sleep's timer, a queue slot) is released.
+          if (task._mustCancel && this.cancel(task._cancelMessage)) task._mustCancel = false;
+        }
       }
     });
+    // The handlers are promise reactions registered here: they run on a
+    // microtask, in this caller's async context (current task included),
+    // never inside the loop callback that completed the future.
+    return outcome.then(onFulfilled, onRejected);
   }
 
   /**

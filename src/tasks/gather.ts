@@ -17,11 +17,16 @@ export class GatheringFuture<T> extends Future<T> {
   /** @internal */ _cancelRequested = false;
 
   override cancel(msg?: string): boolean {
+    if (msg !== undefined && typeof msg !== 'string') throw new TypeError('cancel: msg must be a string');
     if (this.done()) return false;
     let ret = false;
     for (const child of this._children) if (child.cancel(msg)) ret = true;
-    // Cancelled only once the children have finished (they may refuse).
-    if (ret) this._cancelRequested = true;
+    // Cancelled only once the children have finished (they may refuse); the
+    // CancelledError it then ends with carries this message.
+    if (ret) {
+      this._cancelRequested = true;
+      this._cancelMessage = msg;
+    }
     return ret;
   }
 }
@@ -40,8 +45,16 @@ function pickLoop(aws: readonly unknown[]): EventLoop {
  */
 export function gather<T extends readonly unknown[]>(
   aws: readonly [...{ [K in keyof T]: Awaitable<T[K]> }],
+  opts: { returnExceptions: true },
+): GatheringFuture<GatherResults<T>>;
+export function gather<T extends readonly unknown[]>(
+  aws: readonly [...{ [K in keyof T]: Awaitable<T[K]> }],
+  opts?: { returnExceptions?: boolean },
+): GatheringFuture<{ -readonly [K in keyof T]: Awaited<T[K]> }>;
+export function gather<T extends readonly unknown[]>(
+  aws: readonly [...{ [K in keyof T]: Awaitable<T[K]> }],
   opts: { returnExceptions?: boolean } = {},
-): GatheringFuture<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+): GatheringFuture<unknown> {
   if (aws === null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== 'function') {
     throw new TypeError('gather: aws must be an iterable of awaitables');
   }

@@ -77,7 +77,12 @@ export class TaskGroup implements AsyncDisposable {
 
   private async _exit(failed: boolean, error: unknown): Promise<void> {
     this._exiting = true;
-    let propagateCancellation: unknown = failed && isCancelled(error) ? error : null;
+    // The body ended by a cancellation if it threw CancelledError, or if plain
+    // work it awaited was aborted through the parent's signal (Node's
+    // AbortError, whose cause is the pending CancelledError): that one goes on
+    // as the CancelledError it stands for.
+    const bodyCancelled = failed && (isCancelled(error) || this._parentTask!._isCancellation(error));
+    let propagateCancellation: unknown = bodyCancelled ? (isCancelled(error) ? error : this._parentTask!._cancellationError()) : null;
     if (failed && !this._aborting) this._abort();
     // A loop: the wait can be cancelled again and again while our own
     // cancellation of the children is still in progress.
@@ -102,7 +107,7 @@ export class TaskGroup implements AsyncDisposable {
       if (parent.uncancel() === 0) propagateCancellation = null;
     }
     if (propagateCancellation !== null && this._errors.length === 0) throw propagateCancellation;
-    if (failed && !isCancelled(error)) this._errors.push(error);
+    if (failed && !bodyCancelled) this._errors.push(error);
     if (this._errors.length > 0) {
       // Keep an outside cancellation of the parent in force and its count stable.
       if (parent.cancelling() > 0) {

@@ -1,5 +1,5 @@
 import type { AsyncResource } from 'node:async_hooks';
-import { CancelledError, InvalidStateError } from '../errors.js';
+import { CancelledError, EventLoopError, InvalidStateError } from '../errors.js';
 import { frameStorage, type Frame } from '../loop/context.js';
 import { EventLoop } from '../loop/event-loop.js';
 import { HandleKind } from '../loop/handle.js';
@@ -43,7 +43,7 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
     }
     super({ loop: opts.loop ?? getEventLoop() });
     const loop = this._loop;
-    if (loop.isClosed()) throw new InvalidStateError('createTask: the event loop is closed');
+    if (loop.isClosed()) throw new EventLoopError('Event loop is closed');
     this._fn = fn;
     this._originId = loop._nextSeq++;
     this._name = opts.name ?? `Task-${++loop._taskCounter}`;
@@ -122,6 +122,11 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
     return this._abort.signal;
   }
 
+  /** @internal the CancelledError standing for the current cancellation request (a fresh one when none is pending) */
+  _cancellationError(): CancelledError {
+    return this._cancelReason ?? new CancelledError(this._cancelMessage);
+  }
+
   /** @internal */
   _takeCancellation(): CancelledError {
     this._mustCancel = false;
@@ -189,9 +194,13 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
     this._finish();
   };
 
-  private _isCancellation(error: unknown): boolean {
+  /**
+   * @internal whether `error` is this task's cancellation: a CancelledError,
+   * or Node's AbortError for the current request (timers/promises, events.once
+   * and the like carry the abort reason, our CancelledError, as their cause).
+   */
+  _isCancellation(error: unknown): boolean {
     if (error instanceof CancelledError) return true;
-    // Node's AbortError (timers/promises, events.once) carries the abort reason as its cause.
     const reason = this._cancelReason;
     return (
       reason !== null &&

@@ -23,6 +23,8 @@ export class Timeout {
   private _handle: Handle | null = null;
   private readonly _cancelling: number;
   private _abort: AbortController | null = null;
+  /** The reason `signal` is aborted with once expired. */
+  private _expiryReason: TimeoutError | null = null;
 
   /** @internal */
   constructor(
@@ -62,7 +64,7 @@ export class Timeout {
   get signal(): AbortSignal {
     if (this._abort === null) {
       this._abort = new AbortController();
-      if (this.expired()) this._abort.abort(new TimeoutError('timeout expired'));
+      if (this._expiryReason !== null) this._abort.abort(this._expiryReason);
     }
     return this._abort.signal;
   }
@@ -71,8 +73,20 @@ export class Timeout {
     this._handle = null;
     this._task.cancel();
     this._state = TimeoutState.Expiring;
-    if (this._abort !== null) this._abort.abort(new TimeoutError('timeout expired'));
+    this._expiryReason = new TimeoutError('timeout expired');
+    if (this._abort !== null) this._abort.abort(this._expiryReason);
   };
+
+  /** Node's AbortError for our own signal carries our reason as its cause. */
+  private _isOwnAbort(error: unknown): boolean {
+    return (
+      this._expiryReason !== null &&
+      error !== null &&
+      typeof error === 'object' &&
+      (error as Error).name === 'AbortError' &&
+      (error as Error).cause === this._expiryReason
+    );
+  }
 
   /** @internal leave the scope; returns the error to throw instead of `error`, if any */
   _exit(failed: boolean, error: unknown): unknown {
@@ -82,10 +96,17 @@ export class Timeout {
     }
     if (this._state === TimeoutState.Expiring) {
       this._state = TimeoutState.Expired;
+      // The body ended by our cancellation if it threw CancelledError, or if
+      // plain work it awaited was aborted through the task's signal or ours
+      // (checked before uncancel(), which may renew the task's signal).
+      const cancelled = failed && (isCancelled(error) || this._task._isCancellation(error) || this._isOwnAbort(error));
       // Only a cancellation that is ours alone becomes a TimeoutError; one
       // requested from outside as well must go on propagating.
-      if (this._task.uncancel() <= this._cancelling && failed && isCancelled(error)) {
-        return new TimeoutError('timeout expired', { cause: error });
+      if (this._task.uncancel() <= this._cancelling) {
+        if (cancelled) return new TimeoutError('timeout expired', { cause: error });
+      } else if (cancelled && !isCancelled(error)) {
+        // An AbortError standing for the cancellation goes on as the cancellation.
+        return this._task._cancellationError();
       }
     } else if (this._state === TimeoutState.Entered) {
       this._state = TimeoutState.Exited;

@@ -4,24 +4,38 @@ import { realClearImmediate, realClearTimeout, realSetImmediate, realSetTimeout 
 /** How long a simulation waits in real time for plain promises before it calls a deadlock. */
 export const PLAIN_PROMISE_GRACE_MS = 5000;
 
+/** How often (real ms) the grace wait looks whether plain work gave the loop something to do. */
+const GRACE_POLL_MS = 1;
+
 /** What the world tells its selector about the tasks, when the loop has nothing to do. */
 export interface IdleVerdict {
   /** Some task awaits a plain promise (real work outside the loop may still wake it). */
   waitingOnPlainWork: boolean;
+  /**
+   * A timer is pending that the clock does not jump to (autojump is off):
+   * `advance()` will wake the loop, so this is no deadlock.
+   */
+  timerPending: boolean;
+  /** True when a callback is ready or a timer is pending (plain work scheduled one). */
+  hasWork(): boolean;
   /** The error to fail with if nothing wakes the loop. */
   deadlock(): Error;
 }
 
 /**
  * The simulated idle wait. The virtual clock already jumped to the next
- * timer when there was one, so a wait here means no timer is pending: if
- * every task awaits a loop future, nothing can ever wake them (a deadlock,
- * reported at once); if some task awaits a plain promise, real work may
- * still finish, so it waits up to 5 s of real time (one of the two sanctioned
- * reads of real time) before reporting the deadlock.
+ * timer when there was one, so a wait here means no timer is pending (or
+ * autojump is off and the loop waits for `advance()`): if every task awaits a
+ * loop future, nothing can ever wake them (a deadlock, reported at once); if
+ * some task awaits a plain promise, real work may still finish, so it waits up
+ * to 5 s of real time (one of the two sanctioned reads of real time) before
+ * reporting the deadlock. During that wait it looks every millisecond whether
+ * the plain work scheduled a timer (a `sleep` after a file read): a timer
+ * scheduled outside the loop's callbacks does not wake the loop by itself.
  */
 export class SimSelector implements Selector {
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private poll: ReturnType<typeof setTimeout> | null = null;
   private immediate: ReturnType<typeof setImmediate> | null = null;
 
   constructor(private readonly judge: () => IdleVerdict) {}
@@ -36,6 +50,8 @@ export class SimSelector implements Selector {
       return;
     }
     const verdict = this.judge();
+    // Without autojump, time moves only by advance(), which wakes the loop.
+    if (verdict.timerPending) return;
     if (!verdict.waitingOnPlainWork) {
       this.immediate = realSetImmediate(() => {
         this.immediate = null;
@@ -43,9 +59,22 @@ export class SimSelector implements Selector {
       });
       return;
     }
+    const check = (): void => {
+      this.poll = null;
+      if (verdict.hasWork()) {
+        this.cancelWait();
+        onWake();
+        return;
+      }
+      this.poll = realSetTimeout(check, GRACE_POLL_MS);
+    };
+    this.poll = realSetTimeout(check, GRACE_POLL_MS);
     this.timer = realSetTimeout(() => {
       this.timer = null;
-      onWake(this.judge().deadlock());
+      this.cancelWait();
+      const last = this.judge();
+      if (last.hasWork()) onWake();
+      else onWake(last.deadlock());
     }, PLAIN_PROMISE_GRACE_MS);
   }
 
@@ -53,6 +82,10 @@ export class SimSelector implements Selector {
     if (this.timer !== null) {
       realClearTimeout(this.timer);
       this.timer = null;
+    }
+    if (this.poll !== null) {
+      realClearTimeout(this.poll);
+      this.poll = null;
     }
     if (this.immediate !== null) {
       realClearImmediate(this.immediate);

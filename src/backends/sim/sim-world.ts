@@ -9,6 +9,7 @@ import { RandomScheduler } from '../../schedule/random-scheduler.js';
 import { isFuture } from '../../tasks/future.js';
 import { cancelAllTasks } from '../../tasks/run.js';
 import { Task } from '../../tasks/task.js';
+import { installFakeGlobals } from './fake-globals.js';
 import { SimSelector, type IdleVerdict } from './sim-selector.js';
 import { VirtualClock } from './virtual-clock.js';
 
@@ -21,8 +22,17 @@ export interface SimWorldOptions {
   seed?: number | string;
   /** `loop.time()` at start (default 0). */
   startTime?: number;
+  /** `Date.now()` at start when the globals are faked (default 0, the Unix epoch). */
+  epoch?: number;
   /** `'fifo'` (asyncio's order, the default) or `'random'` (permutes what asyncio leaves unordered). */
   strategy?: Strategy;
+  /**
+   * While the world runs, the global `setTimeout`, `clearTimeout`,
+   * `setInterval`, `clearInterval`, `setImmediate`, `clearImmediate`, `Date`,
+   * `performance.now` and `process.hrtime` (with `hrtime.bigint`) follow
+   * virtual time; their timers are the loop's timers. Default false.
+   */
+  fakeGlobals?: boolean;
   /** Unhandled task errors and leaked tasks fail the run (default true). */
   strict?: boolean;
   /** Virtual ms a run may last (default 365 days). */
@@ -48,15 +58,26 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 function checkOptions(opts: SimWorldOptions): void {
   if (opts === null || typeof opts !== 'object') throw new TypeError('createSimWorld: opts must be an object');
-  const { startTime, maxTime, maxSteps, strategy } = opts;
+  const { startTime, epoch, maxTime, maxSteps, strategy, fakeGlobals, strict } = opts;
   if (startTime !== undefined && (typeof startTime !== 'number' || !Number.isFinite(startTime))) {
     throw new TypeError(`createSimWorld: startTime must be a finite number, got ${String(startTime)}`);
   }
-  if (maxTime !== undefined && (typeof maxTime !== 'number' || Number.isNaN(maxTime) || maxTime <= 0)) {
-    throw new RangeError(`createSimWorld: maxTime must be a positive number of ms, got ${String(maxTime)}`);
+  if (epoch !== undefined && (typeof epoch !== 'number' || !Number.isFinite(epoch))) {
+    throw new TypeError(`createSimWorld: epoch must be a finite number of ms since 1970, got ${String(epoch)}`);
   }
-  if (maxSteps !== undefined && (typeof maxSteps !== 'number' || Number.isNaN(maxSteps) || maxSteps <= 0)) {
-    throw new RangeError(`createSimWorld: maxSteps must be a positive number, got ${String(maxSteps)}`);
+  if (fakeGlobals !== undefined && typeof fakeGlobals !== 'boolean') {
+    throw new TypeError(`createSimWorld: fakeGlobals must be a boolean, got ${typeof fakeGlobals}`);
+  }
+  if (strict !== undefined && typeof strict !== 'boolean') {
+    throw new TypeError(`createSimWorld: strict must be a boolean, got ${typeof strict}`);
+  }
+  if (maxTime !== undefined) {
+    if (typeof maxTime !== 'number' || Number.isNaN(maxTime)) throw new TypeError(`createSimWorld: maxTime must be a number of ms, got ${String(maxTime)}`);
+    if (maxTime <= 0) throw new RangeError(`createSimWorld: maxTime must be positive, got ${maxTime}`);
+  }
+  if (maxSteps !== undefined) {
+    if (typeof maxSteps !== 'number' || Number.isNaN(maxSteps)) throw new TypeError(`createSimWorld: maxSteps must be a number, got ${String(maxSteps)}`);
+    if (maxSteps <= 0) throw new RangeError(`createSimWorld: maxSteps must be positive, got ${maxSteps}`);
   }
   if (strategy !== undefined && strategy !== 'fifo' && strategy !== 'random') {
     throw new RangeError(`createSimWorld: strategy must be 'fifo' or 'random', got ${JSON.stringify(strategy)}`);
@@ -89,8 +110,12 @@ export class SimWorld implements AsyncDisposable {
   private readonly _maxSteps: number;
   private readonly _maxTime: number;
   private readonly _startTime: number;
+  private readonly _epoch: number;
+  private readonly _fakeGlobals: boolean;
   private readonly _trace: TraceEvent[] = [];
   private _steps = 0;
+  /** The maxSteps failure, once the run passed it (the loop stops at the end of that iteration). */
+  private _limitError: SimulationError | null = null;
   private _ran = false;
   private _reports: ExceptionContext[] = [];
 
@@ -102,6 +127,8 @@ export class SimWorld implements AsyncDisposable {
     this._maxSteps = opts.maxSteps ?? 1e8;
     this._maxTime = opts.maxTime ?? 365 * DAY_MS;
     this._startTime = opts.startTime ?? 0;
+    this._epoch = opts.epoch ?? 0;
+    this._fakeGlobals = opts.fakeGlobals === true;
     this.clock = new VirtualClock(this._startTime);
     this.clock._limit = this._startTime + this._maxTime;
     this.clock._onLimit = (deadline) =>
@@ -128,12 +155,26 @@ export class SimWorld implements AsyncDisposable {
    * Run `main(world)` as the main task to completion; virtual time jumps
    * whenever nothing is ready. Then cancel the tasks left and let their
    * cleanup run; reject with `main`'s error if it threw, else (strict) with a
-   * `SimulationError` listing unhandled errors and leaked tasks. A world runs once.
+   * `SimulationError` listing unhandled errors and leaked tasks. A world runs
+   * once. With `fakeGlobals`, the globals follow virtual time from the start
+   * of the run to its end, failed or not (`InvalidStateError` if another world
+   * fakes them now).
    */
   async run<T>(main: (world: SimWorld) => Promise<T> | T): Promise<T> {
     if (typeof main !== 'function') throw new TypeError('SimWorld.run: main must be a function');
     if (this._ran) throw new InvalidStateError('SimWorld.run: a world runs once; create another');
+    const restoreGlobals = this._fakeGlobals
+      ? installFakeGlobals({ loop: this.loop, clock: this.clock, epoch: this._epoch, startTime: this._startTime })
+      : null;
     this._ran = true;
+    try {
+      return await this._run(main);
+    } finally {
+      restoreGlobals?.();
+    }
+  }
+
+  private async _run<T>(main: (world: SimWorld) => Promise<T> | T): Promise<T> {
     const loop = this.loop;
     const mainTask = loop.createTask(() => main(this), { name: 'main' });
     let result: T | undefined;
@@ -145,24 +186,40 @@ export class SimWorld implements AsyncDisposable {
       failed = true;
       error = e;
     }
+    if (this._limitError !== null) {
+      failed = true;
+      error = this._limitError;
+    }
     const leaked = [...loop._tasks].filter((t) => t !== mainTask).map((t) => `${t.getName()} (awaiting ${describeAwaited(t as Task<unknown>)})`);
+    // Cleanup gets budgets of its own: after a run that hit maxSteps or
+    // maxTime, the cancelled tasks must still be able to run their finally blocks.
+    this._steps = 0;
+    this._limitError = null;
+    this.clock._limit = this.clock.now() + this._maxTime;
     try {
       await cancelAllTasks(loop);
     } catch (e) {
       // Cleanup that cannot finish (a deadlock in a finally block) must not hide main's outcome.
       if (!failed) {
         failed = true;
-        error = e;
+        error = this._limitError ?? e;
       }
     }
+    if (!failed && this._limitError !== null) {
+      failed = true;
+      error = this._limitError;
+    }
     const unhandled: unknown[] = [];
-    for (const f of loop._unretrieved) {
+    for (const r of this._reports) unhandled.push(r.exception ?? r.message);
+    const unretrieved = [...loop._unretrieved];
+    loop._unretrieved.clear();
+    for (const f of unretrieved) {
       const report = f._closeReport();
       if (isFuture(report.future) && report.future === mainTask) continue;
       unhandled.push(report.exception);
+      // Not strict: still nothing silent; the handler logs it, as asyncio does when the future is collected.
+      if (!this._strict) loop.callExceptionHandler(report);
     }
-    loop._unretrieved.clear();
-    for (const r of this._reports) unhandled.push(r.exception ?? r.message);
     this._reports = [];
     if (failed) throw error;
     if (this._strict && (unhandled.length > 0 || leaked.length > 0)) {
@@ -187,15 +244,23 @@ export class SimWorld implements AsyncDisposable {
     }
     if (detail !== undefined) ev.detail = detail;
     this._trace.push(ev);
-    if (handle !== null && kind !== 'cancel' && ++this._steps > this._maxSteps) {
-      this.loop._fail(new SimulationError(`simulation passed maxSteps (${this._maxSteps} loop callbacks)\n${this._pendingReport()}`));
+    if (handle !== null && kind !== 'cancel' && ++this._steps > this._maxSteps && this._limitError === null) {
+      // Stop, not fail at once: the callback about to run, and the rest of
+      // its iteration, still run on a running loop, so that no task finds the
+      // loop gone in the middle of a step (it would fail with EventLoopError
+      // instead of being cancelled cleanly afterwards).
+      this._limitError = new SimulationError(`simulation passed maxSteps (${this._maxSteps} loop callbacks)\n${this._pendingReport()}`);
+      this.loop.stop();
     }
   };
 
   private _idleVerdict(): IdleVerdict {
     const tasks = [...this.loop._tasks] as unknown as Task<unknown>[];
+    const loop = this.loop;
     return {
       waitingOnPlainWork: tasks.some((t) => t._futWaiter === null),
+      timerPending: loop._timers.peek() !== undefined,
+      hasWork: () => loop._scheduler.size > 0 || loop._timers.peek() !== undefined,
       deadlock: () => {
         const blocked = ([...this.loop._tasks] as unknown as Task<unknown>[]).map((t) => `${t.getName()} awaits ${describeAwaited(t)}`);
         const list = blocked.length > 0 ? blocked.map((b) => `  ${b}`).join('\n') : '  (no task is pending: the awaited future has nobody to complete it)';

@@ -7,8 +7,7 @@ import type { Clock } from '../../loop/clock.js';
  * Never reads the real clock.
  */
 export class VirtualClock implements Clock {
-  /** When true, an idle loop jumps straight to its next timer. */
-  autoJump = true;
+  private _autoJump = true;
   private _now: number;
   private _wake: (() => void) | null = null;
   /** @internal called after every move of time with (from, to, why) */
@@ -23,6 +22,18 @@ export class VirtualClock implements Clock {
       throw new TypeError(`VirtualClock: startTime must be a finite number, got ${String(startTime)}`);
     }
     this._now = startTime;
+  }
+
+  /** When true (the default), an idle loop jumps straight to its next timer; when false, time moves only by `advance()`. */
+  get autoJump(): boolean {
+    return this._autoJump;
+  }
+
+  set autoJump(on: boolean) {
+    if (typeof on !== 'boolean') throw new TypeError(`autoJump must be a boolean, got ${typeof on}`);
+    this._autoJump = on;
+    // A loop idling for advance() must look at its timers again, and jump now.
+    if (on) this._wake?.();
   }
 
   /** The virtual time in ms. */
@@ -47,12 +58,20 @@ export class VirtualClock implements Clock {
   /** @internal Clock: jump to the deadline when autojumping, else wait for `advance()`. */
   sleepTime(deadline: number): number {
     if (deadline <= this._now) return 0;
-    if (!this.autoJump || deadline === Infinity) return Infinity;
+    if (!this._autoJump || deadline === Infinity) return Infinity;
     if (deadline > this._limit && this._onLimit !== null) throw this._onLimit(deadline);
     const from = this._now;
     this._now = deadline;
     this._onMove?.(from, deadline, 'jump');
     return 0;
+  }
+
+  /**
+   * @internal let an idle loop look at its timers again: something scheduled
+   * a timer from outside the loop's callbacks (the fake globals do, from plain I/O).
+   */
+  _poke(): void {
+    this._wake?.();
   }
 
   /** @internal Clock */
