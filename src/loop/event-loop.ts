@@ -123,6 +123,8 @@ export class EventLoop implements AsyncDisposable {
   _tracer: LoopTracer | null = null;
   /** @internal the handle that ran last (its microtasks may still be running) */
   _currentHandle: Handle | null = null;
+  /** @internal the loop-internal handle running synchronously now (it has no frame of its own) */
+  _internalHandle: Handle | null = null;
   /** @internal next sequence number for handles and tasks */
   _nextSeq = 1;
   /** @internal default task names count per loop */
@@ -404,7 +406,7 @@ export class EventLoop implements AsyncDisposable {
   /** @internal the origin id of the code running now (its task's, else its callback's; 0 outside the loop) */
   _currentOrigin(): number {
     const frame = frameStorage.getStore();
-    if (frame === undefined || frame.loop !== this) return 0;
+    if (frame === undefined || frame.loop !== this) return this._internalHandle === null ? 0 : this._internalHandle._seq;
     if (frame.task !== null) return frame.task._originId;
     return this._currentHandle === null ? 0 : this._currentHandle._seq;
   }
@@ -534,7 +536,13 @@ export class EventLoop implements AsyncDisposable {
         if (r instanceof Promise) r.then(undefined, (e: unknown) => this._reportCallbackError(h, e));
       } else {
         // Task steps and wakeups enter the task's own context themselves.
-        cb.apply(null, args);
+        // What the loop's own callback schedules synchronously has it as origin.
+        this._internalHandle = h;
+        try {
+          cb.apply(null, args);
+        } finally {
+          this._internalHandle = null;
+        }
       }
     } catch (e) {
       this._reportCallbackError(h, e);

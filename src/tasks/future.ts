@@ -243,9 +243,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
         e.fn();
       } else {
         loop._scheduleInternal(e.fn, [], e.task, HandleKind.Wake);
-        if (e.task !== null && loop._tracer !== null) loop._traceEvent('wake', e.task, this._label ?? 'Future');
+        if (e.task !== null && loop._tracer !== null) loop._traceEvent('wake', e.task, this._describe());
       }
     }
+  }
+
+  /** @internal what this future stands for, in reports and traces */
+  _describe(): string {
+    return this._label ?? 'a Future';
   }
 
   toString(): string {

@@ -225,6 +225,11 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
     this._scheduleCallbacks();
   }
 
+  /** @internal */
+  override _describe(): string {
+    return `task '${this._name}'`;
+  }
+
   override toString(): string {
     const state = this._state === 0 ? 'pending' : this._state === 2 ? 'cancelled' : this._hasException ? `exception=${String(this._exception)}` : 'finished';
     return `<Task ${state} name='${this._name}'>`;

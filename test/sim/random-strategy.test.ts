@@ -151,4 +151,20 @@ describe("the 'random' strategy", () => {
       }, randomWorld(seed));
     for (const seed of [3, 11, 'x' as unknown as number]) expect(await run(seed)).toBe(await run(seed));
   });
+
+  it('gives a wakeup the callback that scheduled it as origin (a timer waking a task), never the outside origin 0', async () => {
+    const origins: number[] = [];
+    await simulate(async (world) => {
+      const scheduler = (world.loop as unknown as { _scheduler: { push(h: { _kind: number; _origin: number }): void } })._scheduler;
+      const push = scheduler.push.bind(scheduler);
+      scheduler.push = (h) => {
+        if (h._kind === 3) origins.push(h._origin); // HandleKind.Wake
+        push(h);
+      };
+      await gather([createTask(() => sleep(5)), createTask(() => sleep(5))]);
+    }, randomWorld(1));
+    expect(origins.length).toBeGreaterThanOrEqual(2);
+    expect(origins.every((o) => o !== 0)).toBe(true);
+    expect(new Set(origins).size).toBe(origins.length);
+  });
 });

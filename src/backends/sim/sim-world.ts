@@ -88,8 +88,7 @@ function checkOptions(opts: SimWorldOptions): void {
 export function describeAwaited(task: Task<unknown>): string {
   const w = task._futWaiter;
   if (w === null) return 'a plain promise (no loop future)';
-  if (w instanceof Task) return `task '${w.getName()}'`;
-  return w._label ?? 'a Future';
+  return w._describe();
 }
 
 /**
