@@ -1,0 +1,199 @@
+/**
+ * The benchmark harness: a seeded generator (so both peers see the same
+ * inputs), interleaved repeated timing with medians, forced GC between runs,
+ * and the rows every benchmark reports (peer, ours, ratio, goal, PASS/MISS).
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** One line of the report: a case measured for the peer and for simloop in the same process run. */
+export interface Row {
+  /** The benchmark's name (`virtual-timers`, ...). */
+  bench: string;
+  /** What this line measures (`N=1e5`, `growth exponent 1e4..1e6`, ...). */
+  case: string;
+  /** Unit of `peer` and `ours` (`us/timer`, `MB`, `exp`, ...). */
+  unit: string;
+  /** What the peer column is (`fake-timers`, `setImmediate`, ...). */
+  peerName: string;
+  peer: number | null;
+  ours: number;
+  /** How the ratio column reads (`x faster` = peer/ours, `x own` = ours/reference...). */
+  ratio: number | null;
+  ratioLabel: string;
+  /** The goal in words, `''` for an informational line. */
+  goal: string;
+  /** null: informational, no goal. */
+  pass: boolean | null;
+}
+
+/** A benchmark: one file in bench/, run by bench/run.ts. */
+export interface Benchmark {
+  /** Short name the filter matches (`npm run bench -- timers`). */
+  name: string;
+  /** One line: what it measures and against what. */
+  title: string;
+  run(): Promise<Row[]>;
+}
+
+/**
+ * mulberry32: a tiny seeded generator. Both peers get their inputs from the
+ * same seed, so differences never come from Math.random.
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` integer delays uniform in `[lo, hi]`, from `seed`. */
+export function seededDelays(n: number, lo: number, hi: number, seed: number): Int32Array {
+  const next = prng(seed);
+  const out = new Int32Array(n);
+  const span = hi - lo + 1;
+  for (let i = 0; i < n; i++) out[i] = lo + Math.floor(next() * span);
+  return out;
+}
+
+let gcFn: (() => void) | null | undefined;
+
+/**
+ * A full GC, if one can be had: `global.gc` under `--expose-gc`, else the
+ * flag is turned on at run time and `gc` taken from a fresh context.
+ */
+export function gc(): void {
+  if (gcFn === undefined) {
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (typeof g === 'function') {
+      gcFn = g;
+    } else {
+      try {
+        setFlagsFromString('--expose-gc');
+        gcFn = runInNewContext('gc') as () => void;
+      } catch {
+        gcFn = null;
+      }
+    }
+  }
+  gcFn?.();
+}
+
+/** True when `gc()` really collects. */
+export function hasGc(): boolean {
+  gc();
+  return gcFn !== null;
+}
+
+/**
+ * Which clock the timed sections read: `wall` (default, real monotonic time;
+ * simulations in this bench never fake the globals) or, with
+ * `BENCH_CLOCK=cpu`, this process's CPU time (user + system, GC threads
+ * included), which a machine shared with other jobs disturbs far less.
+ */
+export const clockKind: 'wall' | 'cpu' = process.env.BENCH_CLOCK === 'cpu' ? 'cpu' : 'wall';
+
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** The bench clock in ms (see `clockKind`). */
+export const now: () => number = clockKind === 'cpu' ? cpuNow : performance.now.bind(performance);
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** A measured run: returns the elapsed ms of its timed section (setup excluded). */
+export type Trial = () => Promise<number> | number;
+
+/**
+ * Time several trials interleaved (A B C, A B C, ...) after `warmup` untimed
+ * rounds, with a GC before each one, and return each trial's median ms.
+ * Interleaving spreads JIT and machine drift over all of them alike.
+ */
+export async function compare(trials: Trial[], opts: { warmup: number; repeats: number }): Promise<number[]> {
+  for (let w = 0; w < opts.warmup; w++) {
+    for (const t of trials) {
+      gc();
+      await t();
+    }
+  }
+  const times: number[][] = trials.map(() => []);
+  for (let r = 0; r < opts.repeats; r++) {
+    // Alternate the order too, so neither side always runs right after the other's garbage.
+    const order = r % 2 === 0 ? trials.map((_, i) => i) : trials.map((_, i) => trials.length - 1 - i);
+    for (const i of order) {
+      gc();
+      times[i]!.push(await trials[i]!());
+    }
+  }
+  return times.map(median);
+}
+
+/** A timing row: `ratio` = peer / ours, so > 1 means simloop is faster. */
+export function speedRow(
+  bench: string,
+  kase: string,
+  unit: string,
+  peerName: string,
+  peer: number,
+  ours: number,
+  goal: { min: number } | null,
+): Row {
+  const ratio = peer / ours;
+  return {
+    bench,
+    case: kase,
+    unit,
+    peerName,
+    peer,
+    ours,
+    ratio,
+    ratioLabel: 'x faster',
+    goal: goal === null ? '' : `>= ${goal.min}x faster`,
+    pass: goal === null ? null : ratio >= goal.min,
+  };
+}
+
+/** Print a row as soon as it is measured. */
+export function printRow(r: Row): void {
+  const peer = r.peer === null ? '-' : `${r.peerName} ${fmt(r.peer)}`;
+  const ratio = r.ratio === null ? '' : `  ratio ${fmtRatio(r.ratio)}${r.ratioLabel}`;
+  const verdict = r.pass === null ? '' : `  goal ${r.goal}: ${r.pass ? 'PASS' : 'MISS'}`;
+  console.log(`  ${r.case}: ${peer} | simloop ${fmt(r.ours)} ${r.unit}${ratio}${verdict}`);
+}
+
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a === 0) return '0';
+  if (a >= 1000) return x.toFixed(0);
+  if (a >= 100) return x.toFixed(1);
+  if (a >= 1) return x.toFixed(2);
+  if (a >= 0.01) return x.toFixed(3);
+  return x.toPrecision(2);
+}
+
+export function fmtRatio(x: number): string {
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+/** Per-item microseconds from a total in ms. */
+export function usPer(ms: number, count: number): number {
+  return (ms * 1000) / count;
+}
+
+/** Heap in use now, in MB. */
+export function heapMB(): number {
+  return process.memoryUsage().heapUsed / (1024 * 1024);
+}
