@@ -1,6 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { EventLoopError } from '../errors.js';
 import type { Clock } from './clock.js';
+import { captureContext, runInContext, type CapturedContext } from './async-context.js';
 import { currentFrame, frameStorage, type Frame, type TaskRef } from './context.js';
 import { makeDefaultBackend } from './defaults.js';
 import { Handle, HandleKind, TimerHandle } from './handle.js';
@@ -55,6 +56,13 @@ const enum LoopState {
  */
 const MIN_DRIVERS = 8;
 const MAX_DRIVERS = 512;
+/**
+ * While the loop stays busy, each refill doubles the pool's floor up to this:
+ * a chain of callbacks (each scheduling the next) then runs hundreds per
+ * libuv iteration instead of 8, and an idle loop's wakeup stays cheap because
+ * going idle resets the floor.
+ */
+const MAX_DRIVER_FLOOR = 256;
 
 const defaultLogger: LoopLogger = {
   warn: (m) => console.warn(m),
@@ -90,9 +98,6 @@ function queueDrivers(drive: () => void, n: number): void {
   for (let i = 0; i < n; i++) realSetImmediate(drive);
 }
 
-function contextResource(): AsyncResource {
-  return new AsyncResource('simloop.Handle', { requireManualDestroy: true });
-}
 
 /**
  * Python's asyncio event loop: callbacks, timers, futures and tasks run on it,
@@ -139,6 +144,8 @@ export class EventLoop implements AsyncDisposable {
   private _batch = 0;
   /** Iterations begun in the current run (a `stop()` made before the run still lets one happen). */
   private _iterations = 0;
+  /** The driver pool's current floor (see MAX_DRIVER_FLOOR). */
+  private _driverFloor = MIN_DRIVERS;
   /** Driver immediates queued and not yet run. */
   private _queued = 0;
   private _debug: boolean;
@@ -320,7 +327,7 @@ export class EventLoop implements AsyncDisposable {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     this._checkClosed();
     checkCallback(callback, 'callSoon');
-    const h = new Handle(callback as (...a: unknown[]) => unknown, args, this, contextResource());
+    const h = new Handle(callback as (...a: unknown[]) => unknown, args, this, captureContext());
     this._enqueue(h);
     return h;
   }
@@ -332,7 +339,7 @@ export class EventLoop implements AsyncDisposable {
   callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     this._checkClosed();
     checkCallback(callback, 'callSoonThreadsafe');
-    const h = new Handle(callback as (...a: unknown[]) => unknown, args, this, contextResource());
+    const h = new Handle(callback as (...a: unknown[]) => unknown, args, this, captureContext());
     this._enqueue(h);
     return h;
   }
@@ -356,7 +363,7 @@ export class EventLoop implements AsyncDisposable {
   private _callAt(when: number, callback: (...a: unknown[]) => unknown, args: unknown[], where: string): TimerHandle {
     this._checkClosed();
     checkCallback(callback, where);
-    const h = new TimerHandle(when, callback, args, this, contextResource());
+    const h = new TimerHandle(when, callback, args, this, captureContext());
     this._stamp(h);
     this._pushTimer(h);
     return h;
@@ -376,7 +383,7 @@ export class EventLoop implements AsyncDisposable {
 
   /** @internal schedule a loop-internal callback (task steps, wakeups) that sets its own context */
   _scheduleInternal(callback: (...a: any[]) => unknown, args: unknown[], task: TaskRef | null, kind: HandleKind): Handle {
-    const h = new Handle(callback, args, this, null);
+    const h = new Handle(callback, args, this, null, true);
     h._task = task;
     h._kind = kind;
     this._enqueue(h);
@@ -385,22 +392,22 @@ export class EventLoop implements AsyncDisposable {
 
   /** @internal a timer for the loop's own code (no user context, never traced as user code) */
   _timerInternal(when: number, callback: (...a: any[]) => unknown, args: unknown[]): TimerHandle {
-    const h = new TimerHandle(when, callback, args, this, null);
+    const h = new TimerHandle(when, callback, args, this, null, true);
     this._stamp(h);
     this._pushTimer(h);
     return h;
   }
 
   /** @internal schedule a callback in a context captured earlier (done callbacks) */
-  _scheduleInContext(callback: (...a: any[]) => unknown, args: unknown[], ctx: AsyncResource): Handle {
+  _scheduleInContext(callback: (...a: any[]) => unknown, args: unknown[], ctx: CapturedContext): Handle {
     const h = new Handle(callback, args, this, ctx);
     this._enqueue(h);
     return h;
   }
 
   /** @internal capture the caller's async context, to run a callback in later */
-  _captureContext(): AsyncResource {
-    return contextResource();
+  _captureContext(): CapturedContext {
+    return captureContext();
   }
 
   /** @internal the origin id of the code running now (its task's, else its callback's; 0 outside the loop) */
@@ -442,8 +449,10 @@ export class EventLoop implements AsyncDisposable {
 
   private _ensureDrivers(): void {
     const work = this._scheduler.size + 1;
-    const target = work < MIN_DRIVERS ? MIN_DRIVERS : work > MAX_DRIVERS ? MAX_DRIVERS : work;
+    const floor = this._driverFloor;
+    const target = work < floor ? floor : work > MAX_DRIVERS ? MAX_DRIVERS : work;
     if (this._queued * 2 > target) return;
+    if (floor < MAX_DRIVER_FLOOR) this._driverFloor = floor * 2;
     const n = target - this._queued;
     this._queued = target;
     // A driver runs in the async context it was queued in, and queues the
@@ -497,6 +506,7 @@ export class EventLoop implements AsyncDisposable {
         }
         if (realWait > 0 || deadline === Infinity) {
           this._state = LoopState.Idle;
+          this._driverFloor = MIN_DRIVERS;
           this._selector.wait(realWait > 0 ? realWait : Infinity, this._onSelectorWake);
           return false;
         }
@@ -528,8 +538,8 @@ export class EventLoop implements AsyncDisposable {
     const cb = h._callback!;
     const args = h._args;
     try {
-      if (h._ctx !== null) {
-        const r = h._ctx.runInAsyncScope(frameStorage.run, frameStorage, this._frame, cb, ...args);
+      if (!h._internal) {
+        const r = runInContext(h._ctx, this._frame, cb, ...args);
         // An async callback's failure is a rejection, not a throw: report it
         // like one (guarantee 5) instead of leaving an unhandled rejection
         // that would end the process.
@@ -605,6 +615,7 @@ export class EventLoop implements AsyncDisposable {
     // or the next run would count the time between the runs as its.
     if (this._slowHandle !== null) this._checkSlow();
     this._state = LoopState.Stopped;
+    this._driverFloor = MIN_DRIVERS;
     this._stopping = false;
     this._batch = 0;
     this._iterations = 0;

@@ -1,4 +1,4 @@
-import type { AsyncResource } from 'node:async_hooks';
+import type { CapturedContext } from './async-context.js';
 import type { TaskRef } from './context.js';
 
 /** Internal view of the loop a handle belongs to. */
@@ -28,8 +28,10 @@ export class Handle {
   /** @internal */ _args: unknown[];
   /** @internal */ _cancelled = false;
   /** @internal */ readonly _loop: HandleOwner;
-  /** @internal the async context to run in; null for the loop's own wakeups */
-  _ctx: AsyncResource | null;
+  /** @internal the async context to run in (user callbacks; null: no user store to restore) */
+  _ctx: CapturedContext;
+  /** @internal the loop's own callback (task steps, wakeups, internal timers): it sets its own context */
+  readonly _internal: boolean;
   /** @internal scheduling order, unique per loop */
   _seq = 0;
   /** @internal the origin that scheduled this handle (task or callback id; 0 outside the loop) */
@@ -44,11 +46,12 @@ export class Handle {
   _sourceTraceback: string | undefined = undefined;
 
   /** @internal */
-  constructor(callback: (...args: any[]) => unknown, args: unknown[], loop: HandleOwner, ctx: AsyncResource | null) {
+  constructor(callback: (...args: any[]) => unknown, args: unknown[], loop: HandleOwner, ctx: CapturedContext, internal = false) {
     this._callback = callback;
     this._args = args;
     this._loop = loop;
     this._ctx = ctx;
+    this._internal = internal;
   }
 
   /** Prevent the callback from running. Idempotent; a handle that already ran is unaffected. */
@@ -91,8 +94,8 @@ export class TimerHandle extends Handle {
   _scheduled = false;
 
   /** @internal */
-  constructor(when: number, callback: (...args: any[]) => unknown, args: unknown[], loop: HandleOwner, ctx: AsyncResource | null) {
-    super(callback, args, loop, ctx);
+  constructor(when: number, callback: (...args: any[]) => unknown, args: unknown[], loop: HandleOwner, ctx: CapturedContext, internal = false) {
+    super(callback, args, loop, ctx, internal);
     this._when = when;
     this._kind = HandleKind.Timer;
   }

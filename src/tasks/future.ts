@@ -1,4 +1,4 @@
-import type { AsyncResource } from 'node:async_hooks';
+import type { CapturedContext } from '../loop/async-context.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
 import { frameStorage, type TaskRef } from '../loop/context.js';
 import type { EventLoop } from '../loop/event-loop.js';
@@ -24,9 +24,42 @@ export interface AwaitingTask extends TaskRef {
 
 /** A done callback: user ones carry the context they were added in; the loop's own await wakeups carry none. */
 interface DoneEntry {
-  fn: (...args: any[]) => unknown;
-  ctx: AsyncResource | null;
+  /** A user callback (with `ctx`), or null for a loop-internal await waiter. */
+  fn: ((...args: any[]) => unknown) | null;
+  ctx: CapturedContext;
   task: AwaitingTask | null;
+  /** An await waiter's future and settlers. */
+  fut: Future<any> | null;
+  resolve: ((v: any) => void) | null;
+  reject: ((e: unknown) => void) | null;
+}
+
+let capturedResolve: ((v: any) => void) | null = null;
+let capturedReject: ((e: unknown) => void) | null = null;
+
+/** A Promise executor that hands its settlers over through module state, so `then` allocates no closure. */
+function captureSettlers(resolve: (v: any) => void, reject: (e: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/** Settle an await waiter with its future's outcome (or with the task's pending cancellation). */
+function deliverWaiter(w: DoneEntry): void {
+  const fut = w.fut!;
+  const task = w.task;
+  if (task !== null) {
+    if (task._futWaiter === fut) task._futWaiter = null;
+    if (task._mustCancel) {
+      w.reject!(task._takeCancellation());
+      return;
+    }
+  }
+  if (fut._state === FINISHED && !fut._hasException) w.resolve!(fut._result);
+  else if (fut._state === CANCELLED) w.reject!(fut._makeCancelledError());
+  else {
+    fut._markRetrieved();
+    w.reject!(fut._exception);
+  }
 }
 
 /**
@@ -126,7 +159,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state !== PENDING) {
       this._loop._scheduleInContext(cb, [this], ctx);
     } else {
-      (this._callbacks ??= []).push({ fn: cb, ctx, task: null });
+      (this._callbacks ??= []).push({ fn: cb, ctx, task: null, fut: null, resolve: null, reject: null });
     }
   }
 
@@ -134,7 +167,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   removeDoneCallback(cb: (f: this) => void): number {
     const list = this._callbacks;
     if (list === null) return 0;
-    const kept = list.filter((e) => e.ctx === null || e.fn !== cb);
+    const kept = list.filter((e) => e.fn !== cb);
     const removed = list.length - kept.length;
     if (removed > 0) this._callbacks = kept;
     return removed;
@@ -158,41 +191,30 @@ export class Future<T = unknown> implements PromiseLike<T> {
   ): Promise<R1 | R2> {
     const frame = frameStorage.getStore();
     const task = frame !== undefined && frame.loop === this._loop ? (frame.task as AwaitingTask | null) : null;
-    const outcome = new Promise<T>((resolve, reject) => {
-      const deliver = (): void => {
-        if (task !== null) {
-          if (task._futWaiter === this) task._futWaiter = null;
-          if (task._mustCancel) {
-            reject(task._takeCancellation());
-            return;
-          }
-        }
-        if (this._state === FINISHED && !this._hasException) resolve(this._result as T);
-        else if (this._state === CANCELLED) reject(this._makeCancelledError());
-        else {
-          this._markRetrieved();
-          reject(this._exception);
-        }
-      };
-      if (this._state !== PENDING) {
-        deliver();
-      } else {
-        (this._callbacks ??= []).push({ fn: deliver, ctx: null, task });
-        if (task !== null) {
-          task._futWaiter = this;
-          // A cancellation requested while the task ran (or awaited a plain
-          // promise) cancels the future it now suspends on, as asyncio's
-          // __step does: its other awaiters see it cancelled too, and what
-          // it holds (a sleep's timer, a queue slot) is released.
-          if (task._mustCancel && this.cancel(task._cancelMessage)) task._mustCancel = false;
-        }
+    // Every await goes through here: a module-level executor and a plain
+    // record (no closures) keep it cheap.
+    const outcome = new Promise<T>(captureSettlers);
+    const waiter: DoneEntry = { fn: null, ctx: null, task, fut: this, resolve: capturedResolve!, reject: capturedReject! };
+    capturedResolve = capturedReject = null;
+    if (this._state !== PENDING) {
+      deliverWaiter(waiter);
+    } else {
+      (this._callbacks ??= []).push(waiter);
+      if (task !== null) {
+        task._futWaiter = this;
+        // A cancellation requested while the task ran (or awaited a plain
+        // promise) cancels the future it now suspends on, as asyncio's
+        // __step does: its other awaiters see it cancelled too, and what
+        // it holds (a sleep's timer, a queue slot) is released.
+        if (task._mustCancel && this.cancel(task._cancelMessage)) task._mustCancel = false;
       }
-    });
+    }
     // The handlers are promise reactions registered here: they run on a
     // microtask, in this caller's async context (current task included),
     // never inside the loop callback that completed the future.
     return outcome.then(onFulfilled, onRejected);
   }
+
 
   /**
    * @internal complete with `value` and resume the loop's own awaiters in
@@ -237,12 +259,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._callbacks = null;
     const loop = this._loop;
     for (const e of list) {
-      if (e.ctx !== null) {
+      if (e.fn !== null) {
         loop._scheduleInContext(e.fn, [this], e.ctx);
       } else if (deliverNow) {
-        e.fn();
+        deliverWaiter(e);
       } else {
-        loop._scheduleInternal(e.fn, [], e.task, HandleKind.Wake);
+        loop._scheduleInternal(deliverWaiter, [e], e.task, HandleKind.Wake);
         if (e.task !== null && loop._tracer !== null) loop._traceEvent('wake', e.task, this._describe());
       }
     }

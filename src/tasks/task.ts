@@ -1,5 +1,5 @@
-import type { AsyncResource } from 'node:async_hooks';
 import { CancelledError, EventLoopError, InvalidStateError } from '../errors.js';
+import { runInContext, type CapturedContext } from '../loop/async-context.js';
 import { frameStorage, type Frame } from '../loop/context.js';
 import { EventLoop } from '../loop/event-loop.js';
 import { HandleKind } from '../loop/handle.js';
@@ -31,7 +31,7 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
   /** The CancelledError of the current cancellation request (the signal's reason). */
   private _cancelReason: CancelledError | null = null;
   private readonly _taskFrame: Frame;
-  private readonly _ctx: AsyncResource;
+  private readonly _ctx: CapturedContext;
   private _started = false;
 
   constructor(fn: () => T | PromiseLike<T>, opts: TaskOptions & { loop?: EventLoop } = {}) {
@@ -148,7 +148,7 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
       this._finishCancelled(this._cancelMessage);
       return;
     }
-    this._ctx.runInAsyncScope(frameStorage.run, frameStorage, this._taskFrame, this._runBody);
+    runInContext(this._ctx, this._taskFrame, this._runBody);
   };
 
   private readonly _runBody = (): void => {

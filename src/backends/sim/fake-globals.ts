@@ -1,7 +1,6 @@
-import type { AsyncResource } from 'node:async_hooks';
 import { promisify } from 'node:util';
 import { InvalidStateError } from '../../errors.js';
-import { frameStorage } from '../../loop/context.js';
+import { runInContext, type CapturedContext } from '../../loop/async-context.js';
 import type { EventLoop } from '../../loop/event-loop.js';
 import type { Handle, TimerHandle } from '../../loop/handle.js';
 import { realClearImmediate, realClearTimeout } from '../../loop/real-primitives.js';
@@ -215,7 +214,7 @@ export class FakeTimeout {
   #args: unknown[];
   #delay: number;
   #repeat: boolean;
-  #ctx: AsyncResource;
+  #ctx: CapturedContext;
   #fire: () => void;
   #handle: TimerHandle | null = null;
   #when = 0;
@@ -301,7 +300,7 @@ export class FakeTimeout {
     this.#handle = null;
     if (!this.#repeat && this.#id !== 0) this.#fake.byId.delete(this.#id);
     try {
-      this.#ctx.runInAsyncScope(frameStorage.run, frameStorage, this.#fake.loop._frame, this.#invoke);
+      runInContext(this.#ctx, this.#fake.loop._frame, this.#invoke);
     } finally {
       // An interval repeats from its due time, not from when it ran (after an
       // advance() past several periods, each missed one still runs, in order),

@@ -10,6 +10,9 @@ import { isFuture } from '../../tasks/future.js';
 import { cancelAllTasks } from '../../tasks/run.js';
 import { Task } from '../../tasks/task.js';
 import { installFakeGlobals } from './fake-globals.js';
+import { TraceRecorder, type TraceEvent } from './trace-recorder.js';
+
+export type { TraceEvent } from './trace-recorder.js';
 import { SimSelector, type IdleVerdict } from './sim-selector.js';
 import { VirtualClock } from './virtual-clock.js';
 
@@ -39,22 +42,14 @@ export interface SimWorldOptions {
   maxTime?: number;
   /** Loop callbacks a run may run (default 1e8). */
   maxSteps?: number;
+  /** Trace events kept, the last ones (default 100,000; 0 records none, Infinity keeps all). */
+  traceLimit?: number;
 }
 
-/** One event of a run's trace: identical for equal programs and seeds. */
-export interface TraceEvent {
-  /** Virtual time (ms). */
-  time: number;
-  /** `callback`, `timer`, `step`, `wake`, `create`, `cancel`, `done`, `jump`, ... */
-  kind: string;
-  /** The task's name, when a task is concerned. */
-  task?: string;
-  /** The handle (`#<seq>`), when a loop callback is concerned. */
-  handle?: string;
-  detail?: string;
-}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Trace events a world keeps by default (the last ones): bounded memory for long runs. */
+export const DEFAULT_TRACE_LIMIT = 100_000;
 
 function checkOptions(opts: SimWorldOptions): void {
   if (opts === null || typeof opts !== 'object') throw new TypeError('createSimWorld: opts must be an object');
@@ -78,6 +73,13 @@ function checkOptions(opts: SimWorldOptions): void {
   if (maxSteps !== undefined) {
     if (typeof maxSteps !== 'number' || Number.isNaN(maxSteps)) throw new TypeError(`createSimWorld: maxSteps must be a number, got ${String(maxSteps)}`);
     if (maxSteps <= 0) throw new RangeError(`createSimWorld: maxSteps must be positive, got ${maxSteps}`);
+  }
+  const { traceLimit } = opts;
+  if (traceLimit !== undefined) {
+    if (typeof traceLimit !== 'number' || Number.isNaN(traceLimit)) throw new TypeError(`createSimWorld: traceLimit must be a number, got ${String(traceLimit)}`);
+    if (traceLimit < 0 || (traceLimit !== Infinity && !Number.isInteger(traceLimit))) {
+      throw new RangeError(`createSimWorld: traceLimit must be a whole number >= 0 or Infinity, got ${traceLimit}`);
+    }
   }
   if (strategy !== undefined && strategy !== 'fifo' && strategy !== 'random') {
     throw new RangeError(`createSimWorld: strategy must be 'fifo' or 'random', got ${JSON.stringify(strategy)}`);
@@ -111,7 +113,7 @@ export class SimWorld implements AsyncDisposable {
   private readonly _startTime: number;
   private readonly _epoch: number;
   private readonly _fakeGlobals: boolean;
-  private readonly _trace: TraceEvent[] = [];
+  private readonly _trace: TraceRecorder;
   private _steps = 0;
   /** The maxSteps failure, once the run passed it (the loop stops at the end of that iteration). */
   private _limitError: SimulationError | null = null;
@@ -132,8 +134,9 @@ export class SimWorld implements AsyncDisposable {
     this.clock._limit = this._startTime + this._maxTime;
     this.clock._onLimit = (deadline) =>
       new SimulationError(`simulation passed maxTime (${this._maxTime} ms): the next event is at ${deadline} ms\n${this._pendingReport()}`);
+    this._trace = new TraceRecorder(opts.traceLimit ?? DEFAULT_TRACE_LIMIT);
     this.clock._onMove = (from, to, why) => {
-      this._trace.push({ time: to, kind: why, detail: `+${to - from}` });
+      this._trace.record(to, why, null, -1, to - from);
     };
     const scheduler: Scheduler = opts.strategy === 'random' ? new RandomScheduler(new Prng(`${this.seed}/schedule`)) : new FifoScheduler();
     const selector = new SimSelector(() => this._idleVerdict());
@@ -145,9 +148,9 @@ export class SimWorld implements AsyncDisposable {
     });
   }
 
-  /** The run's events so far (a copy). */
+  /** The run's events so far (a copy): the last `traceLimit` of them, oldest first. */
   trace(): TraceEvent[] {
-    return this._trace.slice();
+    return this._trace.toArray();
   }
 
   /**
@@ -234,15 +237,12 @@ export class SimWorld implements AsyncDisposable {
   }
 
   private readonly _onTrace = (kind: string, task: TaskRef | null, handle: Handle | null, detail?: string): void => {
-    const ev: TraceEvent = { time: this.clock.now(), kind };
-    if (task !== null) ev.task = task.getName();
-    if (handle !== null) {
-      ev.handle = `#${handle._seq}`;
+    let d = detail;
+    if (d === undefined && handle !== null && handle._task === null) {
       const cb = handle._callback;
-      if (detail === undefined && cb !== null && handle._task === null) ev.detail = cb.name || 'anonymous';
+      if (cb !== null) d = cb.name || 'anonymous';
     }
-    if (detail !== undefined) ev.detail = detail;
-    this._trace.push(ev);
+    this._trace.record(this.clock.now(), kind, task === null ? null : task.getName(), handle === null ? -1 : handle._seq, d);
     if (handle !== null && kind !== 'cancel' && ++this._steps > this._maxSteps && this._limitError === null) {
       // Stop, not fail at once: the callback about to run, and the rest of
       // its iteration, still run on a running loop, so that no task finds the

@@ -1,0 +1,62 @@
+import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
+import { frameStorage, type Frame } from './context.js';
+
+/**
+ * An async context captured when a callback was scheduled, to run it in
+ * later; `null` when the scheduling code had no AsyncLocalStorage store set
+ * but simloop's own frame, so that nothing needs restoring beyond the frame
+ * the loop sets anyway.
+ */
+export type CapturedContext = AsyncResource | null;
+
+/** The description Node gives the per-instance key of an AsyncLocalStorage's store. */
+const STORE_KEY_DESCRIPTION = 'kResourceStore';
+
+const frameKey = (frameStorage as unknown as { kResourceStore?: unknown }).kResourceStore;
+
+/**
+ * Whether this Node keeps AsyncLocalStorage stores as symbol-keyed properties
+ * of the current async resource (Node 20 and 22 by default). Only then can
+ * the loop see, cheaply, that no user store is set and skip the capture; on a
+ * Node whose stores live elsewhere (AsyncContextFrame), it always captures.
+ */
+const storesOnResources: boolean = (() => {
+  if (typeof frameKey !== 'symbol') return false;
+  const probe = new AsyncLocalStorage<string>();
+  let seen = false;
+  probe.run('simloop-probe', () => {
+    const r = executionAsyncResource() as Record<symbol, unknown>;
+    seen = Object.getOwnPropertySymbols(r).some((s) => r[s] === 'simloop-probe' && s.description === STORE_KEY_DESCRIPTION);
+  });
+  probe.disable();
+  return seen;
+})();
+
+/** True when the code running now has an AsyncLocalStorage store set other than simloop's frame. */
+function hasUserStore(): boolean {
+  const r = executionAsyncResource() as Record<symbol, unknown>;
+  const keys = Object.getOwnPropertySymbols(r);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k !== frameKey && r[k] !== undefined && k.description === STORE_KEY_DESCRIPTION) return true;
+  }
+  return false;
+}
+
+/**
+ * Capture the caller's async context for a callback to run in later. A
+ * fresh AsyncResource costs an allocation and a store copy per callback, so
+ * it is made only when there is a user store to carry; otherwise the
+ * callback runs in a context without user stores, which is what it would
+ * have seen (async_hooks trigger ids aside).
+ */
+export function captureContext(): CapturedContext {
+  if (storesOnResources && !hasUserStore()) return null;
+  return new AsyncResource('simloop.Handle', { requireManualDestroy: true });
+}
+
+/** Run `fn(...args)` in `ctx` (null: the current context) with simloop's `frame` set. */
+export function runInContext<A extends unknown[], R>(ctx: CapturedContext, frame: Frame, fn: (...args: A) => R, ...args: A): R {
+  if (ctx === null) return frameStorage.run(frame, fn, ...args);
+  return ctx.runInAsyncScope(frameStorage.run, frameStorage, frame, fn, ...args) as R;
+}
