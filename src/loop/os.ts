@@ -1,3 +1,7 @@
+import type { DnsDriver } from './dns-driver.js';
+import type { ProcessDriver } from './process-driver.js';
+import type { SignalDriver } from './signal-driver.js';
+
 /**
  * What an EventLoop asks of the operating system beyond time and I/O waits.
  * The loop's own code uses only these members; backends implement them (the
@@ -17,4 +21,7 @@ export interface Executor {
 export interface OS {
   /** Make the executor used by `runInExecutor(null, ...)` until `setDefaultExecutor` replaces it. */
   createDefaultExecutor?(): Executor;
+  readonly dns?: DnsDriver;
+  readonly processes?: ProcessDriver;
+  readonly signals?: SignalDriver;
 }

@@ -1,3 +1,7 @@
+import type { DatagramDriver } from './datagram-driver.js';
+import type { PipeDriver } from './pipe-driver.js';
+import type { StreamDriver } from './stream-driver.js';
+
 /**
  * How an EventLoop waits when nothing is ready. On Node, I/O arrives through
  * Node's own callbacks (which schedule loop callbacks and so wake the loop),
@@ -17,4 +21,11 @@ export interface Selector {
   cancelWait(): void;
   /** Release whatever the selector holds (timers keeping the process alive). Idempotent. */
   close(): void;
+  /**
+   * The I/O a selector may provide. Each is optional: the loop's methods that
+   * need a missing one throw a `TypeError` naming it.
+   */
+  readonly stream?: StreamDriver;
+  readonly datagram?: DatagramDriver;
+  readonly pipes?: PipeDriver;
 }
