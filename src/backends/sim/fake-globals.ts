@@ -200,42 +200,11 @@ class FakeGlobals {
 }
 
 /**
- * A faked timer, shaped like Node's `Timeout`: `ref`, `unref`, `hasRef`,
- * `refresh`, `close`, and a numeric id (`+timeout`) that clearTimeout takes.
- * It is a loop timer; its callback runs in the async context of the code that
- * scheduled it (with no current task, as any plain loop callback), with the
- * timeout as `this`, and an error it throws goes to the loop's exception handler.
- * ref/unref only record the flag: in a simulation a pending timer is a pending
- * timer, and time jumps to it either way.
+ * Node's ref/unref of a timer, recorded only: in a simulation nothing keeps
+ * the process alive but the run itself.
  */
-export class FakeTimeout {
-  #fake: FakeGlobals;
-  #callback: (...args: any[]) => unknown;
-  #args: unknown[];
-  #delay: number;
-  #repeat: boolean;
-  #ctx: CapturedContext;
-  #fire: () => void;
-  #handle: TimerHandle | null = null;
-  #when = 0;
+class RefFlag {
   #ref = true;
-  #cleared = false;
-  #id = 0;
-
-  /** @internal */
-  constructor(fake: FakeGlobals, callback: (...args: any[]) => unknown, args: unknown[], delay: number, repeat: boolean) {
-    this.#fake = fake;
-    this.#callback = callback;
-    this.#args = args;
-    this.#delay = delay;
-    this.#repeat = repeat;
-    this.#ctx = fake.loop._captureContext();
-    const fire = (): void => this.#onFire();
-    // Traces and exception reports name the user's callback.
-    Object.defineProperty(fire, 'name', { value: `${repeat ? 'setInterval' : 'setTimeout'}(${callback.name || 'anonymous'})` });
-    this.#fire = fire;
-    this.#arm(fake.clock.now() + delay);
-  }
 
   /** Keep the process alive for this timer (the default; recorded only). */
   ref(): this {
@@ -252,6 +221,45 @@ export class FakeTimeout {
   /** Whether `ref` is in force. */
   hasRef(): boolean {
     return this.#ref;
+  }
+}
+
+/**
+ * A faked timer, shaped like Node's `Timeout`: `ref`, `unref`, `hasRef`,
+ * `refresh`, `close`, and a numeric id (`+timeout`) that clearTimeout takes.
+ * It is a loop timer; its callback runs in the async context of the code that
+ * scheduled it (with no current task, as any plain loop callback), with the
+ * timeout as `this`, and an error it throws goes to the loop's exception handler.
+ * ref/unref only record the flag: in a simulation a pending timer is a pending
+ * timer, and time jumps to it either way.
+ */
+export class FakeTimeout extends RefFlag {
+  #fake: FakeGlobals;
+  #callback: (...args: any[]) => unknown;
+  #args: unknown[];
+  #delay: number;
+  #repeat: boolean;
+  #ctx: CapturedContext;
+  #fire: () => void;
+  #handle: TimerHandle | null = null;
+  #when = 0;
+  #cleared = false;
+  #id = 0;
+
+  /** @internal */
+  constructor(fake: FakeGlobals, callback: (...args: any[]) => unknown, args: unknown[], delay: number, repeat: boolean) {
+    super();
+    this.#fake = fake;
+    this.#callback = callback;
+    this.#args = args;
+    this.#delay = delay;
+    this.#repeat = repeat;
+    this.#ctx = fake.loop._captureContext();
+    const fire = (): void => this.#onFire();
+    // Traces and exception reports name the user's callback.
+    Object.defineProperty(fire, 'name', { value: `${repeat ? 'setInterval' : 'setTimeout'}(${callback.name || 'anonymous'})` });
+    this.#fire = fire;
+    this.#arm(fake.clock.now() + delay);
   }
 
   /** Restart the timer from now with the same delay; re-arms one that already fired, not one cleared. */
@@ -317,33 +325,19 @@ export class FakeTimeout {
  * `hasRef`): a loop callback (callSoon), run in the async context of the
  * code that scheduled it, with the immediate as `this`.
  */
-export class FakeImmediate {
+export class FakeImmediate extends RefFlag {
   #handle: Handle;
-  #ref = true;
   #done = false;
 
   /** @internal */
   constructor(fake: FakeGlobals, callback: (...args: any[]) => unknown, args: unknown[]) {
+    super();
     const run = (): unknown => {
       this.#done = true;
       return callback.apply(this, args);
     };
     Object.defineProperty(run, 'name', { value: `setImmediate(${callback.name || 'anonymous'})` });
     this.#handle = fake.loop.callSoon(run);
-  }
-
-  ref(): this {
-    this.#ref = true;
-    return this;
-  }
-
-  unref(): this {
-    this.#ref = false;
-    return this;
-  }
-
-  hasRef(): boolean {
-    return this.#ref;
   }
 
   [Symbol.dispose](): void {
