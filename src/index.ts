@@ -23,3 +23,37 @@ export * from './tasks/index.js';
 export * from './sync/index.js';
 export { createSimWorld, simulate, SimWorld, type SimWorldOptions, type TraceEvent, type Strategy } from './backends/sim/sim-world.js';
 export { VirtualClock } from './backends/sim/virtual-clock.js';
+export * from './io/streams/index.js';
+export { ThreadPoolExecutor } from './backends/node/thread-pool-executor.js';
+export { ProcessPoolExecutor } from './backends/node/process-pool-executor.js';
+export type { PoolExecutorOptions } from './backends/node/executor-pool.js';
+export type { ModuleJob } from './backends/node/executor-protocol.js';
+export * from './io/subprocess/index.js';
+import './io/signal-methods.js';
+export { LoopDatagramTransport } from './io/datagram-transport.js';
+export type { DatagramEndpointOptions, AddressInput } from './io/datagram-methods.js';
+export { ReadPipeTransport, WritePipeTransport } from './io/pipe-transports.js';
+export type { DatagramDriver, DatagramOpenOptions, RawDatagramSocket, RawDatagramEvents } from './loop/datagram-driver.js';
+export type { PipeDriver } from './loop/pipe-driver.js';
+import './io/datagram-methods.js';
+import './io/pipe-methods.js';
+export { SubprocessProtocolBase, type SubprocessProtocol } from './io/protocols.js';
+export type { SubprocessTransport } from './io/transports.js';
+export { Protocol, DatagramProtocolBase, type BaseProtocol, type StreamProtocol, type DatagramProtocol } from './io/protocols.js';
+export type { BaseTransport, ReadTransport, WriteTransport, Transport, DatagramTransport } from './io/transports.js';
+export type { PeerAddress, SocketAddress, RawStream, RawStreamEvents } from './loop/raw-stream.js';
+export type { StreamDriver, StreamListener, StreamListenHandlers, StreamConnectOptions, StreamListenOptions, StartTlsOptions, TlsSettings } from './loop/stream-driver.js';
+export type { DnsDriver, DnsAddress, DnsLookupOptions } from './loop/dns-driver.js';
+export type { AddressLike } from './io/addresses.js';
+export { Server } from './io/server.js';
+export { Socket, type SocketOptions, type SocketFamily, type SocketKind } from './io/socket.js';
+export {
+  AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, AI_V4MAPPED, AI_ALL, AI_ADDRCONFIG, AI_NUMERICSERV,
+  NI_NUMERICHOST, NI_NUMERICSERV, NI_NOFQDN, NI_NAMEREQD, NI_DGRAM,
+  type AddrInfo, type GetaddrinfoOptions, type SocketType,
+} from './io/dns.js';
+export type {
+  CreateConnectionOptions, CreateServerOptions, CreateUnixConnectionOptions, CreateUnixServerOptions,
+  ConnectAcceptedSocketOptions, StartTlsCallOptions,
+} from './io/network-methods.js';
+import './io/network-methods.js';

@@ -260,6 +260,13 @@ export class EventLoop implements AsyncDisposable {
     const executor = this._defaultExecutor;
     this._defaultExecutor = null;
     if (executor !== null) void executor.shutdown(false);
+    for (const hook of loopHooks.onClose) {
+      try {
+        hook(this);
+      } catch (e) {
+        this.callExceptionHandler({ message: 'Exception in a close hook', exception: e });
+      }
+    }
   }
 
   /**
@@ -273,11 +280,15 @@ export class EventLoop implements AsyncDisposable {
       // close() throws while running: wait for the run to end (its outcome is its caller's).
       if (run !== null) await run.then(noop, noop);
     }
-    if (this._closed) return;
-    const executor = this._defaultExecutor;
-    this._defaultExecutor = null;
-    this.close();
-    if (executor !== null) await executor.shutdown(true);
+    if (!this._closed) {
+      const executor = this._defaultExecutor;
+      this._defaultExecutor = null;
+      this.close();
+      if (executor !== null) await executor.shutdown(true);
+    }
+    // Driver immediates still queued would show in getActiveResourcesInfo():
+    // they run (as no-ops) before an immediate queued now.
+    await new Promise<void>((resolve) => realSetImmediate(resolve));
   }
 
   /** Shut down the default executor, waiting for its running work. */
@@ -295,22 +306,28 @@ export class EventLoop implements AsyncDisposable {
     this._defaultExecutor = executor;
   }
 
-  /** Run `fn(...args)` in `executor` (null: the default one) and resolve to its result. */
-  runInExecutor<T>(executor: Executor | null, fn: ((...args: any[]) => T | Promise<T>) | { module: string | URL; export: string }, ...args: unknown[]): Promise<T> {
+  /**
+   * @internal the executor `runInExecutor` uses: `executor` itself, else the
+   * default one, made by the OS on first use
+   */
+  _resolveExecutor(executor: Executor | null | undefined): Executor {
     this._checkClosed();
-    let ex = executor;
-    if (ex === null || ex === undefined) {
-      if (this._defaultExecutor === null) {
-        const make = this._os?.createDefaultExecutor;
-        if (make === undefined) {
-          throw new TypeError('runInExecutor: this loop\'s OS makes no default executor; pass an executor or call setDefaultExecutor()');
-        }
-        this._defaultExecutor = make.call(this._os);
+    if (executor !== null && executor !== undefined) {
+      if (typeof executor !== 'object' || typeof executor.submit !== 'function') {
+        throw new TypeError('runInExecutor: executor must implement Executor (submit, shutdown) or be null');
       }
-      ex = this._defaultExecutor;
+      return executor;
     }
-    return ex.submit(fn, ...args);
+    if (this._defaultExecutor === null) {
+      const make = this._os?.createDefaultExecutor;
+      if (make === undefined) {
+        throw new TypeError("runInExecutor: this loop's OS makes no default executor; pass an executor or call setDefaultExecutor()");
+      }
+      this._defaultExecutor = make.call(this._os);
+    }
+    return this._defaultExecutor;
   }
+
 
   // ------------------------------------------------------------- scheduling
 

@@ -37,4 +37,6 @@ export type Awaitable<T> = PromiseLike<T> | (() => Promise<T> | T);
  */
 export const loopHooks: {
   ensureFuture: (<T>(aw: Awaitable<T>, loop: EventLoop) => LoopFuture<T>) | null;
-} = { ensureFuture: null };
+  /** Called, in order, at the end of every loop's `close()`: upper layers release what they hold for it (signal handlers...). */
+  onClose: ((loop: EventLoop) => void)[];
+} = { ensureFuture: null, onClose: [] };

@@ -1,0 +1,271 @@
+import type net from 'node:net';
+import type tls from 'node:tls';
+import type { PeerAddress, RawStream, RawStreamEvents } from '../../loop/raw-stream.js';
+
+/** What a NodeRawStream knows beyond its socket. */
+export interface NodeStreamInfo {
+  /** This end's address; default: the socket's (a unix socket needs it given: Node shows `{}` there). */
+  sockname?: PeerAddress;
+  /** The peer's address; default: the socket's. */
+  peername?: PeerAddress;
+  /** For TLS: the TCP or unix socket under the TLS socket (abort resets it; close waits for it). */
+  transport?: net.Socket;
+  /** For TLS: the secure context in use (extra info `'sslcontext'`). */
+  secureContext?: tls.SecureContext;
+}
+
+/** What a stream hands over to `startTls`. */
+export interface DetachedSocket {
+  socket: net.Socket;
+  /** Bytes Node had read and nobody consumed. */
+  pending: Buffer[];
+  info: NodeStreamInfo;
+}
+
+const enum State {
+  Open = 0,
+  /** close() or abort() called: the socket is ending; data and EOF are dropped. */
+  Closing = 1,
+  /** Reported `close` (or would have, before start). */
+  Closed = 2,
+  /** Handed over to startTls: reports nothing more and touches the socket no more. */
+  Detached = 3,
+}
+
+function noop(): void {}
+
+function tcpAddress(address: string | undefined, port: number | undefined, family: string | undefined): PeerAddress | undefined {
+  if (address === undefined || port === undefined) return undefined;
+  return { address, port, family: family === 'IPv6' ? 'IPv6' : 'IPv4' };
+}
+
+/**
+ * A Node `net.Socket` (TCP or unix) or `tls.TLSSocket` as a RawStream.
+ * `writeBufferSize` is Node's `writableLength`: bytes accepted and not yet
+ * handed to the OS (Node writes to the kernel synchronously when it can, so
+ * it stays 0 until the kernel's buffers are full). `drain` is reported
+ * through each write's callback, the first time the size is 0 again.
+ * Sockets are created with `allowHalfOpen`, so EOF from the peer leaves the
+ * write side to the transport (asyncio's `eof_received` rule).
+ */
+export class NodeRawStream implements RawStream {
+  readonly canWriteEof: boolean;
+  private _events: RawStreamEvents | null = null;
+  private _state = State.Open;
+  private _started = false;
+  private _paused = false;
+  private _aborted = false;
+  private _needDrain = false;
+  /** The peer's EOF came before `start` (Node emits 'end' unasked when nothing is buffered). */
+  private _endBeforeStart = false;
+  private _error: Error | null = null;
+  /** 'close' events still to come before the stream counts as closed (2 for TLS: the TLS socket and its transport). */
+  private _openSockets: number;
+  private readonly _sockname: PeerAddress | undefined;
+  private readonly _peername: PeerAddress | undefined;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly _info: NodeStreamInfo = {},
+  ) {
+    const encrypted = (socket as Partial<tls.TLSSocket>).encrypted === true;
+    this.canWriteEof = !encrypted;
+    this._sockname = _info.sockname ?? safeSockname(socket);
+    this._peername = _info.peername ?? tcpAddress(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    // Listeners from the start: an error before `start` must not crash the
+    // process, and a close before it is reported at `start`.
+    socket.on('error', this._onError);
+    socket.on('close', this._onClose);
+    socket.on('end', this._onEnd);
+    if (socket.readableEnded) this._endBeforeStart = true;
+    this._openSockets = 1;
+    const transport = _info.transport;
+    if (transport !== undefined && transport !== socket) {
+      transport.on('error', noop);
+      if (!transport.closed) {
+        this._openSockets++;
+        transport.on('close', this._onClose);
+      }
+    }
+    if (socket.closed) this._openSockets = 0;
+  }
+
+  start(events: RawStreamEvents): void {
+    if (this._events !== null) throw new Error('RawStream.start: called twice');
+    this._events = events;
+    if (this._state === State.Detached) return;
+    if (this._openSockets === 0) {
+      this._state = State.Closed;
+      if (this._endBeforeStart && !this._aborted && this._error === null) events.end();
+      events.close(this._aborted ? null : this._error);
+      return;
+    }
+    this._started = true;
+    const socket = this.socket;
+    socket.on('data', this._onData);
+    // An accepted socket is created paused (pauseOnConnect), and a 'data'
+    // listener alone does not resume an explicitly paused stream.
+    if (!this._paused) socket.resume();
+    if (this._endBeforeStart) {
+      this._endBeforeStart = false;
+      if (this._state === State.Open) events.end();
+    }
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this._state !== State.Open) return;
+    const socket = this.socket;
+    if (socket.destroyed || socket.writableEnded) return;
+    socket.write(chunk, this._onWritten);
+    if (socket.writableLength > 0) this._needDrain = true;
+  }
+
+  get writeBufferSize(): number {
+    if (this._state === State.Closed || this._state === State.Detached) return 0;
+    const socket = this.socket;
+    return socket.destroyed ? 0 : socket.writableLength;
+  }
+
+  writeEof(): void {
+    if (this._state !== State.Open || !this.canWriteEof) return;
+    if (!this.socket.writableEnded) this.socket.end();
+  }
+
+  close(): void {
+    if (this._state !== State.Open) return;
+    this._state = State.Closing;
+    // Ends the write side after the queued bytes, then destroys the socket
+    // once they are flushed (asyncio closes the socket when its buffer is empty).
+    // Incoming bytes are still read, and dropped.
+    this.socket.destroySoon();
+    if (this._started && this._paused) this.socket.resume();
+  }
+
+  abort(): void {
+    if (this._state === State.Closed || this._state === State.Detached) return;
+    this._state = State.Closing;
+    this._aborted = true;
+    const tcp = this._info.transport ?? this.socket;
+    resetAndDestroy(tcp);
+    if (tcp !== this.socket) this.socket.destroy();
+  }
+
+  pauseReading(): void {
+    if (this._paused) return;
+    this._paused = true;
+    if (this._started && this._state === State.Open) this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this._paused) return;
+    this._paused = false;
+    if (this._started && this._state === State.Open) this.socket.resume();
+  }
+
+  getExtraInfo(name: string): unknown {
+    switch (name) {
+      case 'peername':
+        return this._peername;
+      case 'sockname':
+        return this._sockname;
+    }
+    const socket = this.socket as tls.TLSSocket;
+    if (socket.encrypted !== true) return undefined;
+    switch (name) {
+      case 'peercert': {
+        if (socket.destroyed) return undefined;
+        const cert = socket.getPeerCertificate();
+        // asyncio's getpeercert() is None when the peer sent no certificate; Node gives {}.
+        return cert !== null && Object.keys(cert).length > 0 ? cert : null;
+      }
+      case 'cipher':
+        return socket.destroyed ? undefined : socket.getCipher();
+      case 'sslcontext':
+        // An adopted TLS socket's context is only on its handle.
+        return this._info.secureContext ?? (socket as unknown as { _handle?: { _secureContext?: unknown } | null })._handle?._secureContext ?? null;
+      case 'ssl_object':
+        return socket;
+      case 'compression':
+        return null;
+    }
+    return undefined;
+  }
+
+  /**
+   * @internal hand the socket over to a TLS layer: from now on this stream
+   * reports nothing and leaves the socket alone. Throws if it is closing.
+   */
+  _detach(): DetachedSocket {
+    if (this._state !== State.Open || this.socket.destroyed) {
+      throw Object.assign(new Error('startTls: the connection is closed'), { code: 'EPIPE' });
+    }
+    this._state = State.Detached;
+    const socket = this.socket;
+    socket.off('data', this._onData);
+    socket.off('end', this._onEnd);
+    socket.off('close', this._onClose);
+    socket.pause();
+    const pending: Buffer[] = [];
+    while (socket.readableLength > 0) {
+      const chunk = socket.read() as Buffer | null;
+      if (chunk === null) break;
+      pending.push(chunk);
+    }
+    return { socket, pending, info: { sockname: this._sockname, peername: this._peername } };
+  }
+
+  private readonly _onData = (chunk: Buffer): void => {
+    if (this._state !== State.Open || chunk.length === 0) return;
+    this._events!.data(chunk);
+  };
+
+  private readonly _onEnd = (): void => {
+    if (this._state !== State.Open) return;
+    if (this._events === null) this._endBeforeStart = true;
+    else this._events.end();
+  };
+
+  private readonly _onWritten = (err?: Error | null): void => {
+    if (err != null || !this._needDrain) return;
+    if (this.socket.writableLength !== 0) return;
+    this._needDrain = false;
+    if (this._state === State.Open || this._state === State.Closing) this._events?.drain();
+  };
+
+  private readonly _onError = (err: Error): void => {
+    this._error ??= err;
+  };
+
+  private readonly _onClose = (): void => {
+    if (--this._openSockets > 0) {
+      // One of a TLS pair closed: make sure the other follows.
+      this.socket.destroy();
+      this._info.transport?.destroy();
+      return;
+    }
+    if (this._state === State.Detached || this._state === State.Closed) return;
+    if (this._events === null) return; // reported at start
+    this._state = State.Closed;
+    this._events.close(this._aborted ? null : this._error);
+  };
+}
+
+function safeSockname(socket: net.Socket): PeerAddress | undefined {
+  try {
+    const a = socket.address() as Partial<net.AddressInfo>;
+    return tcpAddress(a.address, a.port, a.family);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Close with a TCP reset (asyncio's abort on a socket with SO_LINGER 0); a unix socket cannot, it just closes. */
+export function resetAndDestroy(socket: net.Socket): void {
+  if (socket.destroyed) return;
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    // ERR_INVALID_HANDLE_TYPE: not a TCP handle (a unix socket)
+    socket.destroy();
+  }
+}

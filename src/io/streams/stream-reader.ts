@@ -1,0 +1,330 @@
+import { IncompleteReadError, InvalidStateError, LimitOverrunError } from '../../errors.js';
+import type { EventLoop } from '../../loop/event-loop.js';
+import { getEventLoop } from '../../loop/running-loop.js';
+import type { Future } from '../../tasks/future.js';
+import '../../tasks/loop-methods.js';
+import { ByteBuffer } from './byte-buffer.js';
+import { emptyBytes, toBytes, type BytesLike } from './bytes.js';
+
+/** asyncio's default reader limit: 64 KiB. */
+export const DEFAULT_LIMIT = 64 * 1024;
+
+/** The part of a transport a reader drives for flow control. */
+export interface ReaderTransport {
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+/** Options of `new StreamReader()`. */
+export interface StreamReaderOptions {
+  /** Buffer limit in bytes (default 64 KiB): separators must be found within it; reading pauses above twice it. */
+  limit?: number;
+  /** The loop its waits belong to; default: the running loop when it first waits. */
+  loop?: EventLoop;
+}
+
+const NEWLINE = Buffer.from('\n');
+const NEWLINE_ONLY = [NEWLINE];
+
+/** Check a limit: a positive integer (asyncio: "Limit cannot be <= 0"). */
+export function checkLimit(limit: unknown, where: string): number {
+  if (typeof limit !== 'number' || Number.isNaN(limit)) {
+    throw new TypeError(`${where}: limit must be a number of bytes, got ${typeof limit === 'number' ? 'NaN' : typeof limit}`);
+  }
+  if (limit <= 0 || !Number.isInteger(limit)) {
+    throw new RangeError(`${where}: limit must be a positive integer, got ${limit}`);
+  }
+  return limit;
+}
+
+function checkSeparators(separator: unknown): Uint8Array[] {
+  const list = Array.isArray(separator) ? separator : [separator];
+  if (list.length === 0) throw new RangeError('readuntil: separator must contain at least one element');
+  const seps = list.map((s) => toBytes(s, 'readuntil: separator'));
+  // asyncio sorts by length: the shortest decides when a search is worth
+  // doing, the longest how far back the next search must start.
+  seps.sort((a, b) => a.length - b.length);
+  if (seps[0]!.length === 0) throw new RangeError('readuntil: separator must be at least one byte');
+  return seps;
+}
+
+/**
+ * asyncio.StreamReader: a buffer that a protocol feeds (`feedData`,
+ * `feedEof`, `setException`) and that tasks read from. One task may wait for
+ * data at a time. Reading enforces the limit: `readuntil()` and `readline()`
+ * throw `LimitOverrunError` when no separator is found within it; and the
+ * transport is paused while more than twice the limit is buffered, resumed
+ * once reading brings it down to the limit. Results are Uint8Arrays (Node
+ * Buffers) that the caller owns.
+ */
+export class StreamReader implements AsyncIterable<Uint8Array> {
+  /** @internal */ readonly _limit: number;
+  /** @internal */ _loop: EventLoop | null;
+  /** @internal */ _transport: ReaderTransport | null = null;
+  private readonly _buffer = new ByteBuffer();
+  private _eof = false;
+  private _waiter: Future<void> | null = null;
+  private _exception: unknown = null;
+  private _paused = false;
+
+  /** `new StreamReader(limit?)` as asyncio, or `new StreamReader({ limit, loop })`. */
+  constructor(opts: number | StreamReaderOptions = {}) {
+    if (typeof opts === 'number') opts = { limit: opts };
+    if (opts === null || typeof opts !== 'object') throw new TypeError('StreamReader: opts must be a limit or an options object');
+    this._limit = opts.limit === undefined ? DEFAULT_LIMIT : checkLimit(opts.limit, 'StreamReader');
+    this._loop = opts.loop ?? null;
+  }
+
+  /** The buffer limit in bytes. */
+  get limit(): number {
+    return this._limit;
+  }
+
+  /** The exception set by `setException`, or null. */
+  exception(): unknown {
+    return this._exception;
+  }
+
+  /** Make every later read throw `exc` (a lost connection), waking a waiting reader with it. */
+  setException(exc: unknown): void {
+    this._exception = exc;
+    const waiter = this._waiter;
+    if (waiter !== null) {
+      this._waiter = null;
+      if (!waiter.cancelled()) waiter.setException(exc);
+    }
+  }
+
+  /** @internal the transport to pause and resume (set once, by the protocol). */
+  _setTransport(transport: ReaderTransport): void {
+    if (this._transport !== null) throw new InvalidStateError('StreamReader: the transport is already set');
+    this._transport = transport;
+  }
+
+  /** @internal after startTls: flow control goes to the new transport. */
+  _replaceTransport(transport: ReaderTransport): void {
+    this._transport = transport;
+    if (this._paused) transport.pauseReading();
+  }
+
+  /** The peer sent EOF: reads return what is buffered, then empty. */
+  feedEof(): void {
+    this._eof = true;
+    this._wakeupWaiter();
+  }
+
+  /** True once EOF was fed and the buffer is empty. */
+  atEof(): boolean {
+    return this._eof && this._buffer.length === 0;
+  }
+
+  /** Add bytes (a string as UTF-8) to the buffer; `InvalidStateError` after `feedEof`. */
+  feedData(data: BytesLike): void {
+    if (this._eof) throw new InvalidStateError('feedData after feedEof');
+    const bytes = toBytes(data, 'feedData: data');
+    if (bytes.length === 0) return;
+    this._buffer.append(bytes);
+    this._wakeupWaiter();
+    const transport = this._transport;
+    if (transport !== null && !this._paused && this._buffer.length > 2 * this._limit) {
+      if (typeof transport.pauseReading !== 'function') {
+        // asyncio: a transport that cannot pause is dropped from flow control.
+        this._transport = null;
+      } else {
+        transport.pauseReading();
+        this._paused = true;
+      }
+    }
+  }
+
+  /**
+   * Read a line ending in `\n` and return it with the newline. At EOF the
+   * unterminated rest is returned (empty when nothing is left): this never
+   * throws IncompleteReadError. `LimitOverrunError` when no newline is found
+   * within the limit (asyncio raises ValueError): the line is dropped from
+   * the buffer (up to and including its newline if it is there, else all of
+   * it), so the next read starts after it.
+   */
+  async readline(): Promise<Uint8Array> {
+    try {
+      return await this._readuntil(NEWLINE_ONLY);
+    } catch (e) {
+      if (e instanceof IncompleteReadError) return e.partial;
+      if (e instanceof LimitOverrunError) {
+        if (this._buffer.startsWithAt(NEWLINE, e.consumed)) this._buffer.skip(e.consumed + NEWLINE.length);
+        else this._buffer.clear();
+        this._maybeResumeTransport();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Read up to and including the first separator (`\n` by default; a string,
+   * a Uint8Array, or an array of them: whichever match ends first wins).
+   * At EOF without a separator: `IncompleteReadError` whose `partial` is
+   * everything that was buffered (now consumed). No separator within the
+   * limit: `LimitOverrunError` (its `consumed` says how far to skip), and the
+   * data stays buffered.
+   */
+  readuntil(separator: BytesLike | BytesLike[] = NEWLINE): Promise<Uint8Array> {
+    return this._readuntil(checkSeparators(separator));
+  }
+
+  private async _readuntil(seps: Uint8Array[]): Promise<Uint8Array> {
+    if (this._exception !== null) throw this._exception;
+    const minSeplen = seps[0]!.length;
+    const maxSeplen = seps[seps.length - 1]!.length;
+    const buffer = this._buffer;
+    // Bytes before `offset` are known to hold no complete separator.
+    let offset = 0;
+    let matchStart = -1;
+    let matchEnd = -1;
+    for (;;) {
+      const buflen = buffer.length;
+      if (buflen - offset >= minSeplen) {
+        for (const sep of seps) {
+          const i = buffer.indexOf(sep, offset);
+          if (i !== -1) {
+            const end = i + sep.length;
+            if (matchEnd === -1 || end < matchEnd) {
+              matchEnd = end;
+              matchStart = i;
+            }
+          }
+        }
+        if (matchEnd !== -1) break;
+        offset = Math.max(0, buflen + 1 - maxSeplen);
+        if (offset > this._limit) {
+          throw new LimitOverrunError('Separator is not found, and chunk exceed the limit', offset);
+        }
+      }
+      if (this._eof) {
+        throw new IncompleteReadError(buffer.take(buffer.length), null);
+      }
+      await this._waitForData('readuntil');
+    }
+    if (matchStart > this._limit) {
+      throw new LimitOverrunError('Separator is found, but chunk is longer than limit', matchStart);
+    }
+    const chunk = buffer.take(matchEnd);
+    this._maybeResumeTransport();
+    return chunk;
+  }
+
+  /**
+   * Read at most `n` bytes (`n < 0`: everything until EOF), waiting only when
+   * nothing is buffered. Empty once at EOF.
+   */
+  read(n = -1): Promise<Uint8Array> {
+    checkCount(n, 'read', true);
+    return this._read(n);
+  }
+
+  private async _read(n: number): Promise<Uint8Array> {
+    if (this._exception !== null) throw this._exception;
+    if (n === 0) return emptyBytes();
+    if (n < 0) {
+      // asyncio reads limit-sized blocks so that flow control keeps working
+      // while the whole stream is collected.
+      const blocks: Uint8Array[] = [];
+      for (;;) {
+        const block = await this._read(this._limit);
+        if (block.length === 0) break;
+        blocks.push(block);
+      }
+      return blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
+    }
+    if (this._buffer.length === 0 && !this._eof) await this._waitForData('read');
+    const data = this._buffer.take(n);
+    this._maybeResumeTransport();
+    return data;
+  }
+
+  /** Read exactly `n` bytes; at EOF first, `IncompleteReadError` with what was buffered (now consumed). */
+  readexactly(n: number): Promise<Uint8Array> {
+    checkCount(n, 'readexactly');
+    if (n < 0) throw new RangeError(`readexactly: n must not be negative, got ${n}`);
+    return this._readexactly(n);
+  }
+
+  private async _readexactly(n: number): Promise<Uint8Array> {
+    if (this._exception !== null) throw this._exception;
+    if (n === 0) return emptyBytes();
+    while (this._buffer.length < n) {
+      if (this._eof) throw new IncompleteReadError(this._buffer.take(this._buffer.length), n);
+      await this._waitForData('readexactly');
+    }
+    const data = this._buffer.take(n);
+    this._maybeResumeTransport();
+    return data;
+  }
+
+  /** Iterate over lines (`readline()`) until one comes back empty (EOF). */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: async (): Promise<IteratorResult<Uint8Array>> => {
+        const line = await this.readline();
+        return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
+      },
+    };
+  }
+
+  toString(): string {
+    const info = [`${this._buffer.length} bytes`];
+    if (this._eof) info.push('eof');
+    if (this._limit !== DEFAULT_LIMIT) info.push(`limit=${this._limit}`);
+    if (this._waiter !== null && !this._waiter.done()) info.push('waiting');
+    if (this._exception !== null) info.push(`exception=${String(this._exception)}`);
+    if (this._paused) info.push('paused');
+    return `<StreamReader ${info.join(' ')}>`;
+  }
+
+  private _wakeupWaiter(): void {
+    const waiter = this._waiter;
+    if (waiter !== null) {
+      this._waiter = null;
+      if (!waiter.cancelled()) waiter.setResult();
+    }
+  }
+
+  private _maybeResumeTransport(): void {
+    if (this._paused && this._buffer.length <= this._limit) {
+      this._paused = false;
+      this._transport!.resumeReading();
+    }
+  }
+
+  /**
+   * The future to await for `feedData`, `feedEof` or `setException`; one
+   * reader at a time. It is returned rather than awaited here (one async
+   * frame less per wait on the hot path); a waiter cancelled with its task
+   * no longer counts as waiting.
+   */
+  private _waitForData(funcName: string): Future<void> {
+    const pending = this._waiter;
+    if (pending !== null) {
+      if (!pending.cancelled()) {
+        throw new InvalidStateError(`${funcName}() called while another task is already waiting for incoming data`);
+      }
+      this._waiter = null;
+    }
+    if (this._paused) {
+      // A read that needs more than is buffered (readexactly(n) with n above
+      // twice the limit) would wait forever on a paused transport.
+      this._paused = false;
+      this._transport!.resumeReading();
+    }
+    const loop = (this._loop ??= getEventLoop());
+    const waiter = loop.createFuture<void>();
+    this._waiter = waiter;
+    return waiter;
+  }
+}
+
+function checkCount(n: unknown, where: string, allowInfinity = false): asserts n is number {
+  if (typeof n !== 'number' || Number.isNaN(n)) {
+    throw new TypeError(`${where}: n must be a number of bytes, got ${typeof n === 'number' ? 'NaN' : typeof n}`);
+  }
+  if (!Number.isInteger(n) && !(allowInfinity && n === Infinity)) throw new RangeError(`${where}: n must be an integer, got ${n}`);
+}
