@@ -57,3 +57,6 @@ export type {
   ConnectAcceptedSocketOptions, StartTlsCallOptions,
 } from './io/network-methods.js';
 import './io/network-methods.js';
+export { SENDFILE_CHUNK, type SendfileSource, type SendfileOptions } from './io/sendfile.js';
+import './io/sendfile.js';
+import './io/sock-methods.js';

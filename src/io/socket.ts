@@ -27,6 +27,16 @@ const enum State {
   Closed = 4,
 }
 
+/**
+ * @internal What the loop's sock* methods keep on a socket: told when a
+ * connection waits to be accepted (from any context) and when the socket is
+ * closed. A socket with one cannot be handed to a transport.
+ */
+export interface SocketIo {
+  accepted(): void;
+  closed(): void;
+}
+
 /** Python's default listen() backlog on Linux (SOMAXCONN is larger; 128 is what socket.listen() picks). */
 const DEFAULT_BACKLOG = 128;
 
@@ -53,6 +63,7 @@ export class Socket {
   /** @internal accepted connections nobody took yet (for `sockAccept`) */ _backlog: RawStream[] = [];
   /** @internal where accepted connections go once a server took the socket over */ _acceptor: ((stream: RawStream) => void) | null = null;
   /** @internal what owns the socket when not its creator: `'transport'` or `'server'` */ _owner: string | null = null;
+  /** @internal the state the loop's sock* methods keep on the socket (sock-methods.ts), once one was used */ _io: SocketIo | null = null;
 
   constructor(opts: SocketOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`Socket: opts must be an object, got ${describeValue(opts)}`);
@@ -204,6 +215,7 @@ export class Socket {
     }
     if (this._state === State.Closed) return;
     this._state = State.Closed;
+    this._io?.closed();
     const listener = this._listener;
     this._listener = null;
     listener?.close().catch(() => {});
@@ -223,6 +235,7 @@ export class Socket {
     if (this._owner !== null) throw new InvalidStateError(`${where}: sock already belongs to a ${this._owner}`);
     if (this.type !== 'stream') throw new RangeError(`${where}: a stream socket was expected, got ${String(this)}`);
     if (this._state !== State.Connected || this._stream === null) throw new RangeError(`${where}: sock must be a connected socket, got ${String(this)}`);
+    if (this._io !== null) throw new InvalidStateError(`${where}: sock is in use by the loop's sock* methods`);
     this._owner = 'transport';
     return this._stream;
   }
@@ -253,7 +266,30 @@ export class Socket {
   private _accepted(stream: RawStream): void {
     if (this._state === State.Closed) stream.abort();
     else if (this._acceptor !== null) this._acceptor(stream);
-    else this._backlog.push(stream);
+    else {
+      this._backlog.push(stream);
+      this._io?.accepted();
+    }
+  }
+
+  /** @internal `sockConnect`/`sockAccept` made this fresh or bound socket a connected one */
+  _connected(loop: EventLoop, stream: RawStream): void {
+    this._loop = loop;
+    this._state = State.Connected;
+    this._stream = stream;
+  }
+
+  /** @internal whether the socket is fresh or bound (may connect), listening, connected, closed */
+  get _stage(): 'fresh' | 'listening' | 'connected' | 'closed' {
+    if (this._state === State.Listening) return 'listening';
+    if (this._state === State.Connected) return 'connected';
+    if (this._state === State.Closed) return 'closed';
+    return 'fresh';
+  }
+
+  /** @internal the address `bind` recorded, if any */
+  get _boundAddress(): PeerAddress | null {
+    return this._bound;
   }
 
   private _checkOpen(where: string): void {

@@ -57,5 +57,8 @@ test('after closing everything and disposing of the loop, Node holds no handle o
     await loop[Symbol.asyncDispose]();
     cleanup();
   }
-  expect(netResources()).toEqual(baseline);
+  // Nothing of ours is left: no kind of handle counts more than before (a
+  // timer of the test runner's that was there at the start may be gone).
+  const after = netResources();
+  for (const [kind, n] of Object.entries(after)) expect({ kind, n }).toEqual({ kind, n: Math.min(n, baseline[kind] ?? 0) });
 });
