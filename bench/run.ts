@@ -12,11 +12,14 @@ import { callSoon } from './call-soon.js';
 import { churn } from './churn.js';
 import { clockKind, fmt, fmtRatio, hasGc, type Benchmark, type Row } from './harness.js';
 import { memory } from './memory.js';
+import { netBulk } from './net-bulk.js';
+import { netEcho } from './net-echo.js';
+import { netTls } from './net-tls.js';
 import { taskSwitches } from './task-switches.js';
 import { timeStepping } from './time-stepping.js';
 import { virtualTimers } from './virtual-timers.js';
 
-const ALL: Benchmark[] = [virtualTimers, timeStepping, churn, taskSwitches, callSoon, memory];
+const ALL: Benchmark[] = [virtualTimers, timeStepping, churn, taskSwitches, callSoon, memory, netEcho, netBulk, netTls];
 
 function table(rows: Row[]): string {
   const head = ['benchmark', 'case', 'peer', 'peer figure', 'simloop', 'unit', 'ratio', 'goal', 'result'];

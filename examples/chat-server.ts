@@ -14,6 +14,7 @@
 import { pathToFileURL } from 'node:url';
 import {
   CancelledError,
+  LimitOverrunError,
   createTask,
   Queue,
   QueueFull,
@@ -57,6 +58,11 @@ class ChatRoom {
         const line = Buffer.from(raw).toString('utf8').replace(/\r?\n$/, '');
         this.handle(client, line);
       }
+    } catch (e) {
+      // A line past the reader's limit: tell the client and hang up, rather
+      // than reporting a client's misbehaviour as a server error.
+      if (!(e instanceof LimitOverrunError)) throw e;
+      writer.write('* line too long, goodbye\n');
     } finally {
       this.clients.delete(client);
       this.broadcast(client, `* ${client.nick} left`);

@@ -50,6 +50,8 @@ interface LostEvent {
 }
 
 const encoder = new TextEncoder();
+/** The arguments of every callback the transport schedules: none (one shared array, not one per event; the loop never mutates it). */
+const NO_ARGS: unknown[] = [];
 
 /**
  * asyncio's `_SelectorSocketTransport` on a backend's RawStream, so TCP,
@@ -309,13 +311,13 @@ export class StreamTransport implements Transport {
 
   private _schedule(fn: () => void): void {
     if (this._loop.isClosed()) return;
-    this._loop._scheduleInContext(fn, [], this._ctx);
+    this._loop._scheduleInContext(fn, NO_ARGS, this._ctx);
   }
 
   private _schedulePump(): void {
     if (this._loop.isClosed()) return;
     this._pumps++;
-    this._loop._scheduleInContext(this._pump, [], this._ctx);
+    this._loop._scheduleInContext(this._pump, NO_ARGS, this._ctx);
   }
 
   private readonly _connectionMade = (): void => {

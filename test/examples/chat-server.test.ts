@@ -137,4 +137,18 @@ describe('examples/chat-server', () => {
     expect(sawLeave).toBe(true);
     expect(reports).toEqual([]);
   });
+
+  test('hangs up on a client whose line is past the reader limit, without an error report, and keeps serving', async () => {
+    const seen = await withLoop(async (_loop, reports) => {
+      await using server = await startChatServer('127.0.0.1', 0);
+      const [a] = await join(portOf(server));
+      a.send('x'.repeat(70 * 1024));
+      const goodbye = await a.line();
+      const eof = await within(a.reader.read());
+      const [b, welcome] = await join(portOf(server));
+      await b.close();
+      return { goodbye, eof: eof.length, welcome, reports: reports.length };
+    });
+    expect(seen).toEqual({ goodbye: '* line too long, goodbye', eof: 0, welcome: '* welcome, guest2', reports: 0 });
+  });
 });

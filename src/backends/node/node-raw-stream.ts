@@ -43,8 +43,10 @@ function tcpAddress(address: string | undefined, port: number | undefined, famil
  * A Node `net.Socket` (TCP or unix) or `tls.TLSSocket` as a RawStream.
  * `writeBufferSize` is Node's `writableLength`: bytes accepted and not yet
  * handed to the OS (Node writes to the kernel synchronously when it can, so
- * it stays 0 until the kernel's buffers are full). `drain` is reported
- * through each write's callback, the first time the size is 0 again.
+ * it stays 0 until the kernel's buffers are full). `drain` is reported the
+ * first time the size is 0 again: through Node's 'drain' for the write that
+ * started the buffering, and each later write's callback while it lasts
+ * (writes made with nothing buffered carry no callback: that saves a tick each).
  * Sockets are created with `allowHalfOpen`, so EOF from the peer leaves the
  * write side to the transport (asyncio's `eof_received` rule).
  */
@@ -56,6 +58,8 @@ export class NodeRawStream implements RawStream {
   private _paused = false;
   private _aborted = false;
   private _needDrain = false;
+  /** `_onWritten` listens to the socket's 'drain' (added the first time a write stays buffered). */
+  private _drainListener = false;
   /** The peer's EOF came before `start` (Node emits 'end' unasked when nothing is buffered). */
   private _endBeforeStart = false;
   private _error: Error | null = null;
@@ -116,8 +120,30 @@ export class NodeRawStream implements RawStream {
     if (this._state !== State.Open) return;
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
-    socket.write(chunk, this._onWritten);
-    if (socket.writableLength > 0) this._needDrain = true;
+    if (this._needDrain) {
+      // Already buffering: each write's callback checks whether the buffer emptied.
+      socket.write(chunk, this._onWritten);
+      return;
+    }
+    // Nothing buffered: Node almost always hands the bytes to the kernel at
+    // once, and a write without a callback costs no tick.
+    socket.write(chunk);
+    if (socket.writableLength > 0) this._watchDrain(socket);
+  }
+
+  /**
+   * This write was left (partly) buffered and carried no callback: have Node
+   * emit 'drain' when its buffer empties, even if `write` returned true
+   * (below its high-water mark, Node would not).
+   */
+  private _watchDrain(socket: net.Socket): void {
+    this._needDrain = true;
+    if (!this._drainListener) {
+      this._drainListener = true;
+      socket.on('drain', this._onWritten);
+    }
+    const state = (socket as unknown as { _writableState?: { needDrain: boolean } })._writableState;
+    if (state !== undefined && !socket.writableNeedDrain) state.needDrain = true;
   }
 
   get writeBufferSize(): number {

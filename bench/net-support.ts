@@ -1,0 +1,47 @@
+/**
+ * Shared pieces of the network benchmarks (bench/net-*.ts): throughput rows
+ * (higher is better, ratio = ours / peer), a simloop run with setup outside
+ * the timed section, and the test certificates for TLS.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EventLoop } from '../src/index.js';
+import type { Row } from './harness.js';
+
+/** A throughput row: `ratio` = ours / peer, so >= goal.min meets a goal stated as a fraction of the peer. */
+export function rateRow(bench: string, kase: string, unit: string, peerName: string, peer: number, ours: number, min: number): Row {
+  const ratio = ours / peer;
+  return { bench, case: kase, unit, peerName, peer, ours, ratio, ratioLabel: `x ${peerName}`, goal: `>= ${min}x ${peerName}`, pass: ratio >= min };
+}
+
+/**
+ * Run `setup` then the timed `body` as the main task of a fresh loop on the
+ * Node backend; returns the ms of `body` alone. The loop is disposed after.
+ */
+export async function onLoop(body: (loop: EventLoop) => Promise<() => Promise<void>>, clock: () => number): Promise<number> {
+  const loop = new EventLoop();
+  try {
+    return await loop.runUntilComplete(async () => {
+      const timed = await body(loop);
+      const t0 = clock();
+      await timed();
+      return clock() - t0;
+    });
+  } finally {
+    await loop[Symbol.asyncDispose]();
+  }
+}
+
+const TLS_DIR = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
+/** The test certificates (fixtures/tls): a localhost server certificate signed by the test CA. */
+export const tlsCerts = {
+  server: { key: readFileSync(`${TLS_DIR}server-key.pem`), cert: readFileSync(`${TLS_DIR}server-cert.pem`) },
+  client: { ca: readFileSync(`${TLS_DIR}ca-cert.pem`), servername: 'localhost' },
+};
+
+/** A 64-byte message of seeded bytes. */
+export function message(size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  for (let i = 0; i < size; i++) b[i] = (i * 31 + 7) & 0xff;
+  return b;
+}
