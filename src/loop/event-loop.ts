@@ -523,7 +523,10 @@ export class EventLoop implements AsyncDisposable {
         }
         if (realWait > 0 || deadline === Infinity) {
           this._state = LoopState.Idle;
-          this._driverFloor = MIN_DRIVERS;
+          // An I/O-driven loop wakes once per event: one driver for the
+          // event's callback and one for the bookkeeping after it is enough,
+          // and the floor doubles again if the callbacks keep it busy.
+          this._driverFloor = 1;
           this._selector.wait(realWait > 0 ? realWait : Infinity, this._onSelectorWake);
           return false;
         }

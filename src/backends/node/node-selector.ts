@@ -1,26 +1,31 @@
 import type { Selector } from '../../loop/selector.js';
-import { realClearTimeout, realSetTimeout } from '../../loop/real-primitives.js';
+import { realClearInterval, realClearTimeout, realSetInterval, realSetTimeout } from '../../loop/real-primitives.js';
 
 /** Longest delay Node's timers accept (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function keepAliveTick(this: void): void {
+  // Nothing to do: the timer only keeps the process alive, and it repeats.
+}
 
 /**
  * The Node idle wait: a real timer until the next loop timer is due. I/O
  * needs no polling here, since Node delivers it to callbacks that schedule
  * loop callbacks, and scheduling anything ends the wait (`cancelWait`). An
- * endless wait holds a long timer so the process stays alive, as a blocked
- * asyncio loop does.
+ * endless wait keeps the process alive, as a blocked asyncio loop does, with
+ * one long interval that is only ref'd and unref'd: an I/O-driven loop goes
+ * idle and wakes once per event, and creating and clearing a timer each time
+ * would cost more than the event.
  */
 export class NodeSelector implements Selector {
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private keepAlive: ReturnType<typeof setInterval> | null = null;
 
   wait(timeoutMs: number, onWake: (error?: unknown) => void): void {
     this.cancelWait();
     if (timeoutMs === Infinity) {
-      const rearm = (): void => {
-        this.timer = realSetTimeout(rearm, MAX_TIMER_MS);
-      };
-      rearm();
+      if (this.keepAlive === null) this.keepAlive = realSetInterval(keepAliveTick, MAX_TIMER_MS);
+      else this.keepAlive.ref();
       return;
     }
     // libuv timers have ms resolution: rounding up avoids waking just before the deadline.
@@ -36,9 +41,14 @@ export class NodeSelector implements Selector {
       realClearTimeout(this.timer);
       this.timer = null;
     }
+    this.keepAlive?.unref();
   }
 
   close(): void {
     this.cancelWait();
+    if (this.keepAlive !== null) {
+      realClearInterval(this.keepAlive);
+      this.keepAlive = null;
+    }
   }
 }
