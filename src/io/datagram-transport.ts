@@ -5,9 +5,9 @@ import type { EventLoop } from '../loop/event-loop.js';
 import type { PeerAddress, SocketAddress } from '../loop/raw-stream.js';
 import { Future } from '../tasks/future.js';
 import type { DatagramProtocol } from './protocols.js';
+import { checkLimits, DEFAULT_HIGH_WATER } from './write-buffer-limits.js';
 import type { DatagramTransport } from './transports.js';
 
-const DEFAULT_HIGH_WATER = 64 * 1024;
 
 /**
  * An address as a caller may pass it for a datagram: `{ address, port }`
@@ -220,17 +220,4 @@ export class LoopDatagramTransport implements DatagramTransport {
       if (!this.lostFuture.done()) this.lostFuture.setResult(undefined);
     }
   }
-}
-
-/** asyncio's `_set_write_buffer_limits`: high defaults to 64 KiB (4 x low when only low is given), low to high / 4. */
-export function checkLimits(high: number | undefined | null, low: number | undefined | null): [high: number, low: number] {
-  for (const [name, v] of [['high', high], ['low', low]] as const) {
-    if (v !== undefined && v !== null && (typeof v !== 'number' || Number.isNaN(v))) {
-      throw new TypeError(`setWriteBufferLimits: ${name} must be a number, got ${String(v)}`);
-    }
-  }
-  const h = high ?? (low != null ? 4 * low : DEFAULT_HIGH_WATER);
-  const l = low ?? Math.floor(h / 4);
-  if (!(h >= l && l >= 0)) throw new RangeError(`setWriteBufferLimits: high (${h}) must be >= low (${l}) must be >= 0`);
-  return [h, l];
 }

@@ -2,7 +2,7 @@ import type { CapturedContext } from '../loop/async-context.js';
 import type { EventLoop } from '../loop/event-loop.js';
 import type { RawStream } from '../loop/raw-stream.js';
 import { Future } from '../tasks/future.js';
-import { checkLimits } from './datagram-transport.js';
+import { checkLimits } from './write-buffer-limits.js';
 import type { StreamProtocol } from './protocols.js';
 import type { ReadTransport, WriteTransport } from './transports.js';
 

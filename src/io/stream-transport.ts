@@ -6,10 +6,10 @@ import { describeValue } from '../sync/describe-value.js';
 import { Future } from '../tasks/future.js';
 import type { StreamProtocol } from './protocols.js';
 import { Socket } from './socket.js';
+import { checkLimits, DEFAULT_HIGH_WATER } from './write-buffer-limits.js';
 import type { Transport } from './transports.js';
 
 /** asyncio's default high-water mark (64 KiB); the low one defaults to a quarter of the high. */
-export const DEFAULT_HIGH_WATER = 64 * 1024;
 
 /** After this many writes to a lost connection, each further one logs a warning (asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES). */
 const CONNLOST_WRITE_WARN_THRESHOLD = 5;
@@ -174,13 +174,7 @@ export class StreamTransport implements Transport {
    * and a quarter of `high` (`high` is 4 x `low` when only `low` is given).
    */
   setWriteBufferLimits(high?: number | null, low?: number | null): void {
-    let h = high ?? null;
-    let l = low ?? null;
-    if (h !== null) checkLimit(h, 'high');
-    if (l !== null) checkLimit(l, 'low');
-    if (h === null) h = l === null ? DEFAULT_HIGH_WATER : 4 * l;
-    if (l === null) l = Math.floor(h / 4);
-    if (!(h >= l && l >= 0)) throw new RangeError(`setWriteBufferLimits: high (${h}) must be >= low (${l}) must be >= 0`);
+    const [h, l] = checkLimits(high, low);
     this._high = h;
     this._low = l;
     this._maybePauseProtocol();
@@ -476,10 +470,4 @@ function toBytes(data: unknown, where: string): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (typeof data === 'string') return encoder.encode(data);
   throw new TypeError(`${where}: data must be a Uint8Array or a string, got ${describeValue(data)}`);
-}
-
-function checkLimit(value: unknown, name: string): void {
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    throw new TypeError(`setWriteBufferLimits: ${name} must be a number of bytes, got ${describeValue(value)}`);
-  }
 }
