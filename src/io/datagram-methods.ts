@@ -3,7 +3,7 @@ import type { DatagramDriver, DatagramOpenOptions, RawDatagramSocket } from '../
 import { EventLoop } from '../loop/event-loop.js';
 import type { PeerAddress, SocketAddress } from '../loop/raw-stream.js';
 import { EventLoopError } from '../errors.js';
-import { Future } from '../tasks/future.js';
+import { afterConnectionMade } from './connection-made.js';
 import { LoopDatagramTransport, splitAddress } from './datagram-transport.js';
 import type { DatagramProtocol } from './protocols.js';
 
@@ -133,19 +133,7 @@ async function openEndpoint<P extends DatagramProtocol>(
     throw err;
   }
   const transport = new LoopDatagramTransport(loop, raw, protocol, ctx);
-  // Resolve after connectionMade has run (asyncio's waiter), from a loop
-  // callback scheduled after it by the same origin.
-  const waiter = new Future<void>({ loop });
-  loop._scheduleInContext(() => {
-    if (!waiter.done()) waiter.setResult(undefined);
-  }, [], ctx);
-  try {
-    await waiter;
-  } catch (err) {
-    // Cancelled before the caller got the transport: nobody else can close it.
-    transport.abort();
-    throw err;
-  }
+  await afterConnectionMade(loop, ctx, () => transport.abort());
   return [transport, protocol];
 }
 

@@ -2,7 +2,7 @@ import { EventLoopError } from '../errors.js';
 import { EventLoop } from '../loop/event-loop.js';
 import type { PipeDriver } from '../loop/pipe-driver.js';
 import type { RawStream } from '../loop/raw-stream.js';
-import { Future } from '../tasks/future.js';
+import { afterConnectionMade } from './connection-made.js';
 import { ReadPipeTransport, WritePipeTransport } from './pipe-transports.js';
 import type { StreamProtocol } from './protocols.js';
 
@@ -33,21 +33,6 @@ function pipeDriver(loop: EventLoop, where: string): PipeDriver {
   return driver;
 }
 
-/** Resolve once what the transport's constructor scheduled (connectionMade) has run: asyncio's waiter. */
-async function connected<T extends { close(): void }, P>(loop: EventLoop, ctx: ReturnType<EventLoop['_captureContext']>, result: [T, P]): Promise<[T, P]> {
-  const waiter = new Future<void>({ loop });
-  loop._scheduleInContext(() => {
-    if (!waiter.done()) waiter.setResult(undefined);
-  }, [], ctx);
-  try {
-    await waiter;
-  } catch (err) {
-    // Cancelled before the caller got the transport: nobody else can close it.
-    result[0].close();
-    throw err;
-  }
-  return result;
-}
 
 function connectPipe<P extends StreamProtocol, T extends { close(): void }>(
   loop: EventLoop,
@@ -70,7 +55,7 @@ function connectPipe<P extends StreamProtocol, T extends { close(): void }>(
   }
   const ctx = loop._captureContext();
   const transport = make(raw, protocol, ctx);
-  return connected(loop, ctx, [transport, protocol]);
+  return afterConnectionMade(loop, ctx, () => transport.close()).then((): [T, P] => [transport, protocol]);
 }
 
 EventLoop.prototype.connectReadPipe = function connectReadPipe<P extends StreamProtocol>(this: EventLoop, protocolFactory: () => P, pipe: unknown) {
