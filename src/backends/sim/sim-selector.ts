@@ -11,6 +11,8 @@ const GRACE_POLL_MS = 1;
 export interface IdleVerdict {
   /** Some task awaits a plain promise (real work outside the loop may still wake it). */
   waitingOnPlainWork: boolean;
+  /** What the world holds virtual time for (SimContext.hold), or null: the release wakes the loop. */
+  held: string[] | null;
   /**
    * A timer is pending that the clock does not jump to (autojump is off):
    * `advance()` will wake the loop, so this is no deadlock.
@@ -18,8 +20,8 @@ export interface IdleVerdict {
   timerPending: boolean;
   /** True when a callback is ready or a timer is pending (plain work scheduled one). */
   hasWork(): boolean;
-  /** The error to fail with if nothing wakes the loop. */
-  deadlock(): Error;
+  /** The error to fail with if nothing wakes the loop (naming the holds that never ended, if any). */
+  deadlock(held?: string[]): Error;
 }
 
 /**
@@ -50,6 +52,15 @@ export class SimSelector implements Selector {
       return;
     }
     const verdict = this.judge();
+    if (verdict.held !== null) {
+      // The release pokes the clock, which wakes the loop; a hold that never ends is a deadlock.
+      this.timer = realSetTimeout(() => {
+        this.timer = null;
+        const last = this.judge();
+        onWake(last.held === null ? undefined : last.deadlock(last.held));
+      }, PLAIN_PROMISE_GRACE_MS);
+      return;
+    }
     // Without autojump, time moves only by advance(), which wakes the loop.
     if (verdict.timerPending) return;
     if (!verdict.waitingOnPlainWork) {

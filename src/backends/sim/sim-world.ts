@@ -15,6 +15,13 @@ import { TraceRecorder, type TraceEvent } from './trace-recorder.js';
 export type { TraceEvent } from './trace-recorder.js';
 import { SimSelector, type IdleVerdict } from './sim-selector.js';
 import { VirtualClock } from './virtual-clock.js';
+import type { SimContext, SimIo, SimOs } from './sim-context.js';
+import { SimNetwork } from './sim-network.js';
+import { SimDns } from './sim-dns.js';
+import { SimProcesses } from './sim-processes.js';
+import { SimSignals } from './sim-signals.js';
+import { SimExecutors } from './sim-executors.js';
+import { SimFiles } from './sim-files.js';
 
 /** The strategies a world can schedule with. */
 export type Strategy = 'fifo' | 'random';
@@ -105,6 +112,20 @@ export class SimWorld implements AsyncDisposable {
   readonly clock: VirtualClock;
   /** The seed, as a string. */
   readonly seed: string;
+  /** The in-memory network: hosts, links, faults, scripted peers. */
+  readonly network: SimNetwork;
+  /** Simulated name resolution. */
+  readonly dns: SimDns;
+  /** Simulated child processes (`define(program, handler)`). */
+  readonly processes: SimProcesses;
+  /** Simulated signals to this process (`raise(signal)`). */
+  readonly signals: SimSignals;
+  /** Executors in virtual time (`setDuration`). */
+  readonly executors: SimExecutors;
+  /** Simulated files (for `sendfile`). */
+  readonly files: SimFiles;
+  /** @internal what the world's parts are given */
+  readonly _ctx: SimContext;
   /** @internal the world's seeded generator */
   readonly _prng: Prng;
   private readonly _strict: boolean;
@@ -119,6 +140,16 @@ export class SimWorld implements AsyncDisposable {
   private _limitError: SimulationError | null = null;
   private _ran = false;
   private _reports: ExceptionContext[] = [];
+  /** Errors that fail the run whatever main does (SimContext.fail), first first. */
+  private _failures: Error[] = [];
+  /** Checks run when the run is over (SimContext.onRunEnd). */
+  private readonly _endChecks: (() => Error | null | undefined)[] = [];
+  /** Tasks of the world itself (peers): never leaked. */
+  private readonly _worldTasks = new WeakSet<object>();
+  /** Work outside the loop that time waits for (SimContext.hold), by id. */
+  private readonly _holds = new Map<number, string>();
+  private _holdIds = 0;
+  private readonly _streams = new Map<string, Prng>();
 
   constructor(opts: SimWorldOptions = {}) {
     checkOptions(opts);
@@ -140,7 +171,20 @@ export class SimWorld implements AsyncDisposable {
     };
     const scheduler: Scheduler = opts.strategy === 'random' ? new RandomScheduler(new Prng(`${this.seed}/schedule`)) : new FifoScheduler();
     const selector = new SimSelector(() => this._idleVerdict());
-    this.loop = new EventLoop({ clock: this.clock, selector, os: {}, scheduler });
+    const io: SimIo = {};
+    const os: SimOs = {};
+    this.loop = new EventLoop({ clock: this.clock, selector, os, scheduler });
+    this._ctx = this._makeContext();
+    this.network = new SimNetwork(this._ctx);
+    this.dns = new SimDns(this._ctx);
+    this.processes = new SimProcesses(this._ctx);
+    this.signals = new SimSignals(this._ctx);
+    this.executors = new SimExecutors(this._ctx);
+    this.files = new SimFiles(this._ctx);
+    for (const part of [this.network, this.dns, this.processes, this.signals, this.executors, this.files]) part._install(io, os);
+    // The loop reads its selector's drivers when a method needs one, so lending them after construction is enough.
+    Object.assign(selector, io);
+    this.clock._held = () => this._holds.size > 0;
     this.loop._tracer = this._onTrace;
     this.loop.setExceptionHandler((_loop, ctx) => {
       this._reports.push(ctx);
@@ -192,7 +236,7 @@ export class SimWorld implements AsyncDisposable {
       failed = true;
       error = this._limitError;
     }
-    const leaked = [...loop._tasks].filter((t) => t !== mainTask).map((t) => `${t.getName()} (awaiting ${describeAwaited(t as Task<unknown>)})`);
+    const leaked = [...loop._tasks].filter((t) => t !== mainTask && !this._worldTasks.has(t)).map((t) => `${t.getName()} (awaiting ${describeAwaited(t as Task<unknown>)})`);
     // Cleanup gets budgets of its own: after a run that hit maxSteps or
     // maxTime, the cancelled tasks must still be able to run their finally blocks.
     this._steps = 0;
@@ -223,7 +267,12 @@ export class SimWorld implements AsyncDisposable {
       if (!this._strict) loop.callExceptionHandler(report);
     }
     this._reports = [];
+    if (this._failures.length > 0) throw this._failures[0];
     if (failed) throw error;
+    for (const check of this._endChecks) {
+      const e = check();
+      if (e) throw e;
+    }
     if (this._strict && (unhandled.length > 0 || leaked.length > 0)) {
       throw new SimulationError(strictReport(unhandled, leaked), { unhandled, leaked });
     }
@@ -253,16 +302,56 @@ export class SimWorld implements AsyncDisposable {
     }
   };
 
+  private _makeContext(): SimContext {
+    return {
+      loop: this.loop,
+      clock: this.clock,
+      random: (stream) => {
+        let prng = this._streams.get(stream);
+        if (prng === undefined) {
+          prng = new Prng(`${this.seed}/${stream}`);
+          this._streams.set(stream, prng);
+        }
+        return prng.nextFloat();
+      },
+      trace: (kind, detail, task) => {
+        this._trace.record(this.clock.now(), kind, task ?? null, -1, detail);
+      },
+      fail: (error) => {
+        this._failures.push(error);
+      },
+      spawn: (name, fn) => {
+        const task = this.loop.createTask(fn, { name });
+        this._worldTasks.add(task);
+        return task;
+      },
+      hold: (what) => {
+        const id = ++this._holdIds;
+        this._holds.set(id, what);
+        return () => {
+          if (this._holds.delete(id) && this._holds.size === 0) this.clock._poke();
+        };
+      },
+      onRunEnd: (check) => {
+        this._endChecks.push(check);
+      },
+    };
+  }
+
   private _idleVerdict(): IdleVerdict {
     const tasks = [...this.loop._tasks] as unknown as Task<unknown>[];
     const loop = this.loop;
     return {
       waitingOnPlainWork: tasks.some((t) => t._futWaiter === null),
+      held: this._holds.size > 0 ? [...this._holds.values()] : null,
       timerPending: loop._timers.peek() !== undefined,
       hasWork: () => loop._scheduler.size > 0 || loop._timers.peek() !== undefined,
-      deadlock: () => {
+      deadlock: (held) => {
         const blocked = ([...this.loop._tasks] as unknown as Task<unknown>[]).map((t) => `${t.getName()} awaits ${describeAwaited(t)}`);
         const list = blocked.length > 0 ? blocked.map((b) => `  ${b}`).join('\n') : '  (no task is pending: the awaited future has nobody to complete it)';
+        if (held !== undefined) {
+          return new DeadlockError(`deadlock at ${this.clock.now()} ms: work outside the loop never finished (${held.join(', ')}), and these tasks wait:\n${list}`, blocked);
+        }
         return new DeadlockError(`deadlock at ${this.clock.now()} ms: no callback is ready, no timer is pending, and nothing can wake these tasks:\n${list}`, blocked);
       },
     };

@@ -14,6 +14,8 @@ export class VirtualClock implements Clock {
   _onMove: ((from: number, to: number, why: 'jump' | 'advance') => void) | null = null;
   /** @internal a deadline past this throws (the world's maxTime) */
   _limit = Infinity;
+  /** @internal true while the world holds time for work outside the loop: no jump then */
+  _held: () => boolean = () => false;
   /** @internal what to throw past `_limit` */
   _onLimit: ((deadline: number) => Error) | null = null;
 
@@ -58,7 +60,7 @@ export class VirtualClock implements Clock {
   /** @internal Clock: jump to the deadline when autojumping, else wait for `advance()`. */
   sleepTime(deadline: number): number {
     if (deadline <= this._now) return 0;
-    if (!this._autoJump || deadline === Infinity) return Infinity;
+    if (!this._autoJump || deadline === Infinity || this._held()) return Infinity;
     if (deadline > this._limit && this._onLimit !== null) throw this._onLimit(deadline);
     const from = this._now;
     this._now = deadline;
