@@ -24,6 +24,12 @@ export interface LoopOptions {
   scheduler?: Scheduler;
   /** Debug mode (slow-callback warnings, source tracebacks). */
   debug?: boolean;
+  /**
+   * Record mode: write every TCP/unix connection the loop opens or accepts
+   * to a transcript in this directory (`<n>-<host>-<port>.json`), for
+   * scripted peers to replay in a simulation (fixtures/README.md).
+   */
+  record?: string;
 }
 
 /** Where the loop writes warnings and the default exception handler's reports. */
@@ -98,6 +104,15 @@ function queueDrivers(drive: () => void, n: number): void {
   for (let i = 0; i < n; i++) realSetImmediate(drive);
 }
 
+/**
+ * Queue drivers that carry the loop's frame as their store: a plain callback
+ * then runs with `frameStorage.run`'s fast path (the store is already the
+ * frame), instead of setting and restoring the store on every callback.
+ */
+function queueDriversInFrame(frame: Frame, drive: () => void, n: number): void {
+  frameStorage.run(frame, queueDrivers, drive, n);
+}
+
 
 /**
  * Python's asyncio event loop: callbacks, timers, futures and tasks run on it,
@@ -149,6 +164,8 @@ export class EventLoop implements AsyncDisposable {
   /** Driver immediates queued and not yet run. */
   private _queued = 0;
   private _debug: boolean;
+  /** @internal record mode's directory (LoopOptions.record), or null */
+  readonly _recordDir: string | null;
   private _exceptionHandler: ExceptionHandler | null = null;
   private _runResolve: (() => void) | null = null;
   private _runReject: ((e: unknown) => void) | null = null;
@@ -179,6 +196,10 @@ export class EventLoop implements AsyncDisposable {
     this._os = os ?? null;
     this._scheduler = options.scheduler ?? new FifoScheduler();
     this._debug = options.debug === true;
+    if (options.record !== undefined && (typeof options.record !== 'string' || options.record === '')) {
+      throw new TypeError(`EventLoop: options.record must be a directory path, got ${describeValue(options.record)}`);
+    }
+    this._recordDir = options.record ?? null;
     this._frame = { loop: this, task: null };
   }
 
@@ -476,7 +497,7 @@ export class EventLoop implements AsyncDisposable {
     // next ones from there: queued from whatever code woke the loop (another
     // loop's task, a request's AsyncLocalStorage), that context would reach
     // every loop-internal callback from then on, and stay alive as long.
-    driverScope.runInAsyncScope(queueDrivers, null, this._drive, n);
+    driverScope.runInAsyncScope(queueDriversInFrame, null, this._frame, this._drive, n);
   }
 
   /** One driver immediate: one loop callback, or the bookkeeping that starts an iteration. */
