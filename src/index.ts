@@ -23,6 +23,7 @@ export * from './tasks/index.js';
 export * from './sync/index.js';
 export { createSimWorld, simulate, SimWorld, type SimWorldOptions, type TraceEvent, type Strategy } from './backends/sim/sim-world.js';
 export { VirtualClock } from './backends/sim/virtual-clock.js';
+export { SimProcesses, type ProcessContext, type ProcessHandler } from './backends/sim/sim-processes.js';
 export * from './io/streams/index.js';
 export { ThreadPoolExecutor } from './backends/node/thread-pool-executor.js';
 export { ProcessPoolExecutor } from './backends/node/process-pool-executor.js';

@@ -32,9 +32,52 @@ const storesOnResources: boolean = (() => {
   return seen;
 })();
 
+/** The store keys of the AsyncLocalStorages that are enabled, simloop's frame aside. */
+let userKeys: symbol[] = [];
+/** Bumped whenever an AsyncLocalStorage is enabled (the wrap below); userKeys is refreshed when it moved. */
+let enableCount = 0;
+let keysAt = -1;
+
+/**
+ * Node propagates every enabled AsyncLocalStorage's key onto every new async
+ * resource, so a fresh resource shows the keys of all of them. Reading those
+ * few keys on the current resource is the whole check; listing a resource's
+ * symbols on each check instead cost about a microsecond (Node's resources
+ * are dictionary-mode objects), a third of a simulated timer's cost.
+ */
+function refreshUserKeys(): void {
+  keysAt = enableCount;
+  const probe = new AsyncResource('simloop.Probe', { requireManualDestroy: true }) as unknown as Record<symbol, unknown>;
+  userKeys = Object.getOwnPropertySymbols(probe).filter((k) => k !== frameKey && k.description === STORE_KEY_DESCRIPTION);
+}
+
+/**
+ * Whether the loop learns of AsyncLocalStorages enabled after it was loaded:
+ * it wraps `AsyncLocalStorage.prototype._enable` (Node 20 and 22) to count
+ * enables, so that a storage first used later is seen at once. Where that
+ * method is missing, each check lists the resource's symbols instead.
+ */
+const tracksEnables: boolean = (() => {
+  if (!storesOnResources) return false;
+  const proto = AsyncLocalStorage.prototype as unknown as { _enable?: (this: { enabled?: boolean }) => void };
+  const original = proto._enable;
+  if (typeof original !== 'function') return false;
+  proto._enable = function enable(this: { enabled?: boolean }): void {
+    if (this.enabled !== true) enableCount++;
+    original.call(this);
+  };
+  return true;
+})();
+
 /** True when the code running now has an AsyncLocalStorage store set other than simloop's frame. */
 function hasUserStore(): boolean {
   const r = executionAsyncResource() as Record<symbol, unknown>;
+  if (tracksEnables) {
+    if (keysAt !== enableCount) refreshUserKeys();
+    const keys = userKeys;
+    for (let i = 0; i < keys.length; i++) if (r[keys[i]!] !== undefined) return true;
+    return false;
+  }
   const keys = Object.getOwnPropertySymbols(r);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
