@@ -25,6 +25,13 @@ export interface SimContext {
    * separate, so draws of one kind never shift another's.
    */
   random(stream: string): number;
+  /**
+   * Whether an event of probability `p` (0..1) happens, drawn from `stream`.
+   * Use this for faults (loss, duplicate, reorder) rather than comparing a
+   * `random()` draw: its zero draw means "does not happen", so schedules
+   * shrink toward a network without faults.
+   */
+  chance(stream: string, p: number): boolean;
   /** Record a trace event now (network kinds: `connect`, `send`, `recv`, `close`, `reset`, `fault`). */
   trace(kind: string, detail: string, task?: string): void;
   /**

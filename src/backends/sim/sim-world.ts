@@ -5,7 +5,11 @@ import type { Handle } from '../../loop/handle.js';
 import type { ExceptionContext } from '../../loop/loop-hooks.js';
 import { FifoScheduler, type Scheduler } from '../../loop/scheduler.js';
 import { normalizeSeed, Prng } from '../../schedule/prng.js';
-import { RandomScheduler } from '../../schedule/random-scheduler.js';
+import { ListChooser, RandomChooser, type Chooser } from '../../schedule/chooser.js';
+import { DecisionLog, DRAW_RANGE, type Decisions } from '../../schedule/decisions.js';
+import { OriginScheduler } from '../../schedule/origin-scheduler.js';
+import { DEFAULT_PCT_DEPTH, PctPlanner } from '../../schedule/pct.js';
+import { isSchedule, Schedule } from '../../schedule/schedule.js';
 import { isFuture } from '../../tasks/future.js';
 import { cancelAllTasks } from '../../tasks/run.js';
 import { Task } from '../../tasks/task.js';
@@ -24,7 +28,7 @@ import { SimExecutors } from './sim-executors.js';
 import { SimFiles } from './sim-files.js';
 
 /** The strategies a world can schedule with. */
-export type Strategy = 'fifo' | 'random';
+export type Strategy = 'fifo' | 'random' | 'pct';
 
 /** Options of `createSimWorld` / `simulate`. */
 export interface SimWorldOptions {
@@ -35,7 +39,13 @@ export interface SimWorldOptions {
   /** `Date.now()` at start when the globals are faked (default 0, the Unix epoch). */
   epoch?: number;
   /** `'fifo'` (asyncio's order, the default) or `'random'` (permutes what asyncio leaves unordered). */
-  strategy?: Strategy;
+  strategy?: Strategy | Schedule;
+  /** PCT's depth (default 3): `depth - 1` priority change points per run. */
+  depth?: number;
+  /** @internal explore: the decisions to follow (a replay or a shrink candidate), strictly (a token) or wrapping */
+  _replay?: { decisions: Decisions; strict: boolean };
+  /** @internal explore: PCT's estimate of a run's steps (the longest run seen so far) */
+  _pctSteps?: number;
   /**
    * While the world runs, the global `setTimeout`, `clearTimeout`,
    * `setInterval`, `clearInterval`, `setImmediate`, `clearImmediate`, `Date`,
@@ -88,8 +98,13 @@ function checkOptions(opts: SimWorldOptions): void {
       throw new RangeError(`createSimWorld: traceLimit must be a whole number >= 0 or Infinity, got ${traceLimit}`);
     }
   }
-  if (strategy !== undefined && strategy !== 'fifo' && strategy !== 'random') {
-    throw new RangeError(`createSimWorld: strategy must be 'fifo' or 'random', got ${JSON.stringify(strategy)}`);
+  if (strategy !== undefined && strategy !== 'fifo' && strategy !== 'random' && strategy !== 'pct' && !isSchedule(strategy)) {
+    throw new RangeError(`createSimWorld: strategy must be 'fifo', 'random', 'pct' or a Schedule, got ${typeof strategy === 'string' ? JSON.stringify(strategy) : String(strategy)}`);
+  }
+  const { depth } = opts;
+  if (depth !== undefined) {
+    if (typeof depth !== 'number' || Number.isNaN(depth)) throw new TypeError(`createSimWorld: depth must be a number, got ${String(depth)}`);
+    if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`createSimWorld: depth must be an integer >= 1, got ${depth}`);
   }
 }
 
@@ -136,6 +151,7 @@ export class SimWorld implements AsyncDisposable {
   private readonly _fakeGlobals: boolean;
   private readonly _trace: TraceRecorder;
   private _steps = 0;
+  private _totalSteps = 0;
   /** The maxSteps failure, once the run passed it (the loop stops at the end of that iteration). */
   private _limitError: SimulationError | null = null;
   private _ran = false;
@@ -149,7 +165,12 @@ export class SimWorld implements AsyncDisposable {
   /** Work outside the loop that time waits for (SimContext.hold), by id. */
   private readonly _holds = new Map<number, string>();
   private _holdIds = 0;
-  private readonly _streams = new Map<string, Prng>();
+  /** Where the run's choices come from; it records every one (`_decisions()`). */
+  private readonly _chooser: Chooser;
+  /** @internal the strategy's name (a Schedule is 'schedule') */
+  readonly _strategy: string;
+  /** @internal PCT's depth */
+  readonly _depth: number;
 
   constructor(opts: SimWorldOptions = {}) {
     checkOptions(opts);
@@ -169,7 +190,28 @@ export class SimWorld implements AsyncDisposable {
     this.clock._onMove = (from, to, why) => {
       this._trace.record(to, why, null, -1, to - from);
     };
-    const scheduler: Scheduler = opts.strategy === 'random' ? new RandomScheduler(new Prng(`${this.seed}/schedule`)) : new FifoScheduler();
+    const strategy = opts.strategy ?? 'fifo';
+    const schedule = isSchedule(strategy) ? strategy : null;
+    if (schedule !== null) {
+      this.seed = schedule.seed;
+      this._prng = new Prng(this.seed);
+    }
+    this._strategy = schedule !== null ? 'schedule' : (strategy as string);
+    this._depth = opts.depth ?? DEFAULT_PCT_DEPTH;
+    const log = new DecisionLog();
+    const replay = opts._replay ?? (schedule !== null ? { decisions: schedule.decisions, strict: false } : null);
+    const random = new RandomChooser(this.seed, log);
+    this._chooser =
+      replay !== null
+        ? new ListChooser(replay.decisions, log, replay.strict, (e) => {
+            if (this._failures.length === 0) this._failures.push(e);
+            this.loop.stop();
+          })
+        : random;
+    let scheduler: Scheduler;
+    if (replay !== null || strategy === 'random') scheduler = new OriginScheduler(this._chooser);
+    else if (strategy === 'pct') scheduler = new OriginScheduler(this._chooser, new PctPlanner(random.streamOf('pct'), this._depth, opts._pctSteps ?? 1000));
+    else scheduler = new FifoScheduler();
     const selector = new SimSelector(() => this._idleVerdict());
     const io: SimIo = {};
     const os: SimOs = {};
@@ -190,6 +232,16 @@ export class SimWorld implements AsyncDisposable {
       this._reports.push(ctx);
       if (!this._strict) this.loop.defaultExceptionHandler(ctx);
     });
+  }
+
+  /** @internal the decisions made so far (a replay of them gives this run) */
+  _decisions(): Decisions {
+    return this._chooser.log.snapshot();
+  }
+
+  /** @internal loop callbacks run so far (PCT's step estimate) */
+  get _stepCount(): number {
+    return this._totalSteps;
   }
 
   /** The run's events so far (a copy): the last `traceLimit` of them, oldest first. */
@@ -292,6 +344,7 @@ export class SimWorld implements AsyncDisposable {
       if (cb !== null) d = cb.name || 'anonymous';
     }
     this._trace.record(this.clock.now(), kind, task === null ? null : task.getName(), handle === null ? -1 : handle._seq, d);
+    if (handle !== null && kind !== 'cancel') this._totalSteps++;
     if (handle !== null && kind !== 'cancel' && ++this._steps > this._maxSteps && this._limitError === null) {
       // Stop, not fail at once: the callback about to run, and the rest of
       // its iteration, still run on a running loop, so that no task finds the
@@ -306,13 +359,11 @@ export class SimWorld implements AsyncDisposable {
     return {
       loop: this.loop,
       clock: this.clock,
-      random: (stream) => {
-        let prng = this._streams.get(stream);
-        if (prng === undefined) {
-          prng = new Prng(`${this.seed}/${stream}`);
-          this._streams.set(stream, prng);
-        }
-        return prng.nextFloat();
+      random: (stream) => this._chooser.draw(stream) / DRAW_RANGE,
+      chance: (stream, p) => {
+        // Drawn even when p is 0 or 1, so that changing a probability never shifts later draws.
+        const d = this._chooser.draw(stream);
+        return p > 0 && d >= Math.ceil((1 - p) * DRAW_RANGE);
       },
       trace: (kind, detail, task) => {
         this._trace.record(this.clock.now(), kind, task ?? null, -1, detail);
