@@ -143,6 +143,28 @@ class ScriptMismatchErrorImpl extends Error {
 export const ScriptMismatchError = shared('ScriptMismatchError', ScriptMismatchErrorImpl);
 export type ScriptMismatchError = ScriptMismatchErrorImpl;
 
+class ScheduleFailureImpl extends Error {
+  override name = 'ScheduleFailure';
+  /** The failing run's own seed (`SimWorld.seed`). */
+  readonly seed: string;
+  /** A replay token: `replay(scenario, token)` (or `SIMLOOP_REPLAY`) reruns the shrunk schedule exactly. */
+  readonly replay: string;
+  /** The shrunk run's whole trace. */
+  readonly trace: { time: number; kind: string; task?: string; handle?: string; detail?: string }[];
+  constructor(
+    message: string,
+    opts: { seed: string; replay: string; trace: { time: number; kind: string; task?: string; handle?: string; detail?: string }[]; cause: unknown },
+  ) {
+    super(message, { cause: opts.cause });
+    this.seed = opts.seed;
+    this.replay = opts.replay;
+    this.trace = opts.trace;
+  }
+}
+/** `explore`/`replay`: a schedule made the scenario fail; carries the seed, the replay token, the trace and the cause. */
+export const ScheduleFailure = shared('ScheduleFailure', ScheduleFailureImpl);
+export type ScheduleFailure = ScheduleFailureImpl;
+
 /** True for `CancelledError` from either build. */
 export function isCancelledError(e: unknown): e is CancelledError {
   return e instanceof CancelledError;
