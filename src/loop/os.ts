@@ -1,4 +1,5 @@
 import type { DnsDriver } from './dns-driver.js';
+import type { FileDriver } from './file-driver.js';
 import type { ProcessDriver } from './process-driver.js';
 import type { SignalDriver } from './signal-driver.js';
 
@@ -24,4 +25,6 @@ export interface OS {
   readonly dns?: DnsDriver;
   readonly processes?: ProcessDriver;
   readonly signals?: SignalDriver;
+  /** Reading files for `sendfile` / `sockSendfile`. */
+  readonly files?: FileDriver;
 }

@@ -6,6 +6,7 @@ import { NodeDatagramDriver } from './node-datagram-driver.js';
 import { NodePipeDriver } from './node-pipe-driver.js';
 import { NodeProcessDriver } from './node-process-driver.js';
 import { NodeDnsDriver } from './node-dns-driver.js';
+import { NodeFileDriver } from './node-file-driver.js';
 import { NodeSelector } from './node-selector.js';
 import { NodeStreamDriver } from './node-stream-driver.js';
 import { NodeSignalDriver } from './node-signal-driver.js';
@@ -29,6 +30,7 @@ export function nodeBackend(): Backend {
     createDefaultExecutor: () => new ThreadPoolExecutor(),
     processes: new NodeProcessDriver(),
     signals: new NodeSignalDriver(),
+    files: new NodeFileDriver(),
   };
   return { clock: new NodeClock(), selector, os };
 }
