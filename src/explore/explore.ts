@@ -90,7 +90,7 @@ function checkExploreOptions(opts: ExploreOptions, where: string): void {
 }
 
 /** What one failing schedule needs in order to be reported. */
-interface FailingRun {
+export interface FailingRun {
   index: number | null;
   seed: string;
   strategy: string;
@@ -156,34 +156,71 @@ export async function explore(scenario: Scenario, opts: ExploreOptions = {}): Pr
     const t = decodeToken(opts.replay, 'explore');
     return { runs: 1, seed: t.seed, strategy: t.strategy, elapsedMs: performance.now() - started };
   }
-  // Outside any simulation: the default seed may come from the clock; it is reported, so any run can be had again.
-  const seed = normalizeSeed(opts.seed ?? Date.now() % 1_000_000_000, 'explore');
-  const runs = opts.runs ?? 100;
-  const strategy = opts.strategy ?? 'random';
-  const depth = opts.depth ?? DEFAULT_PCT_DEPTH;
-  const world: ExploreWorldOptions = { ...(opts.world ?? {}) };
-  let longest = 0;
+  const settings = await exploreSettings(scenario, opts);
+  const { runs, seed, strategy } = settings;
   for (let i = 0; i < runs; i++) {
-    const s = runSeed(seed, i);
-    const worldOpts: SimWorldOptions = { ...world, seed: s, strategy, depth, _pctSteps: longest > 0 ? longest : 100 };
-    const outcome = await runOnce(scenario, worldOpts, opts.selfCheck === true);
-    longest = Math.max(longest, outcome.steps);
-    if (opts.selfCheck === true) {
-      const again = await runOnce(scenario, worldOpts, true);
-      const diff = firstDivergence(outcome.trace, again.trace);
-      if (diff !== null) {
-        throw new SimulationError(
-          `explore selfCheck: seed ${JSON.stringify(s)} gave two different runs: their traces part at event ${diff.index}:\n  first run:  ${diff.a}\n  second run: ${diff.b}\n` +
-            'something outside the world shapes the schedule (Math.random, the real clock, real I/O, state kept between runs)',
-        );
-      }
-    }
+    const outcome = await runIndex(scenario, settings, i);
     opts.onRun?.(i + 1, runs);
-    if (outcome.failed) {
-      throw await reportFailure(scenario, { index: i, seed: s, strategy, depth, world, outcome }, opts.maxShrinkRuns ?? 2000);
-    }
+    if (outcome.failed) throw await reportFailure(scenario, failingRun(settings, i, outcome), opts.maxShrinkRuns ?? DEFAULT_SHRINK_RUNS);
   }
   return { runs, seed, strategy, elapsedMs: performance.now() - started };
+}
+
+/** Candidate runs the shrinker spends at most by default. */
+export const DEFAULT_SHRINK_RUNS = 2000;
+
+/** An exploration's settings, fixed before its first run: every run is a function of these and its index. */
+export interface ExploreSettings {
+  runs: number;
+  seed: string;
+  strategy: 'random' | 'pct';
+  depth: number;
+  world: ExploreWorldOptions;
+  selfCheck: boolean;
+  /** PCT: the steps its change points are spread over (a calibration run's length). */
+  pctSteps: number;
+}
+
+/**
+ * Fix an exploration's settings. Under PCT the change points are spread over
+ * the length of one calibration run (the scenario under `'fifo'`, seeded from
+ * the explore seed), so that run i depends on the seed and i alone, and
+ * parallel runs (`--jobs`) make the same schedules as sequential ones.
+ */
+export async function exploreSettings(scenario: Scenario, opts: ExploreOptions): Promise<ExploreSettings> {
+  // Outside any simulation: the default seed may come from the clock; it is reported, so any run can be had again.
+  const seed = normalizeSeed(opts.seed ?? Date.now() % 1_000_000_000, 'explore');
+  const strategy = opts.strategy ?? 'random';
+  const world: ExploreWorldOptions = { ...(opts.world ?? {}) };
+  let pctSteps = 0;
+  if (strategy === 'pct') {
+    const calibration = await runOnce(scenario, { ...world, seed: `${seed}#calibration`, strategy: 'fifo', traceLimit: 0 }, false);
+    pctSteps = Math.max(1, calibration.steps);
+  }
+  return { runs: opts.runs ?? 100, seed, strategy, depth: opts.depth ?? DEFAULT_PCT_DEPTH, world, selfCheck: opts.selfCheck === true, pctSteps };
+}
+
+/** Run number `index` (0-based) of an exploration; with selfCheck, twice, rejecting at a divergence. */
+export async function runIndex(scenario: Scenario, settings: ExploreSettings, index: number): Promise<RunOutcome> {
+  const s = runSeed(settings.seed, index);
+  const worldOpts: SimWorldOptions = { ...settings.world, seed: s, strategy: settings.strategy, depth: settings.depth, _pctSteps: settings.pctSteps };
+  const outcome = await runOnce(scenario, worldOpts, settings.selfCheck);
+  if (settings.selfCheck) {
+    const again = await runOnce(scenario, worldOpts, true);
+    const diff = firstDivergence(outcome.trace, again.trace);
+    if (diff !== null) {
+      throw new SimulationError(
+        `explore selfCheck: seed ${JSON.stringify(s)} gave two different runs: their traces part at event ${diff.index}:\n  first run:  ${diff.a}\n  second run: ${diff.b}\n` +
+          'something outside the world shapes the schedule (Math.random, the real clock, real I/O, state kept between runs)',
+      );
+    }
+  }
+  return outcome;
+}
+
+/** What reportFailure needs about run `index` that failed with `outcome`. */
+export function failingRun(settings: ExploreSettings, index: number, outcome: RunOutcome): FailingRun {
+  return { index, seed: runSeed(settings.seed, index), strategy: settings.strategy, depth: settings.depth, world: settings.world, outcome };
 }
 
 /** The first event where two traces differ, described, or null when they are equal. */
