@@ -9,7 +9,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulate, sleep } from '../src/index.js';
-import { expectSameRunTwice, randomKeepsPromises } from './support/checks.js';
+import { expectRandomKeepsPromises, expectSameRunTwice, pctKeepsPromises, randomKeepsPromises } from './support/checks.js';
+import { Schedule } from '../src/schedule/schedule.js';
+import { decisionsArbitrary } from '../src/explore/shrink.js';
 import { params } from './support/params.js';
 import { burstProgramArb, programArb } from './support/program.js';
 
@@ -78,5 +80,43 @@ describe("what 'random' keeps", () => {
       orders.add(log.join(' '));
     }
     expect(orders.size).toBeGreaterThan(1);
+  });
+});
+
+describe("what 'pct' keeps", () => {
+  const checkable = programArb({ sleepTimers: false });
+
+  it('per-origin order, timers never early, and iterations run only what was ready at their start', async () => {
+    await fc.assert(fc.asyncProperty(checkable, seedArb, pctKeepsPromises), params(200));
+  });
+
+  it('the same holds for programs of many concurrent tasks, and one seed gives one trace', async () => {
+    const arb = programArb({
+      sleepTimers: false,
+      ops: { soon: 2, later: 1, at: 0, cancel: 1, task: 5, micro: 1, bad: 0 },
+      awaits: { sleep: 3, done: 1, plain: 1, futSoon: 3, futLater: 2 },
+      throwPct: 0,
+      maxSteps: 4,
+    });
+    await fc.assert(fc.asyncProperty(arb, seedArb, pctKeepsPromises), params(150));
+    await fc.assert(fc.asyncProperty(programArb(), programArb(), seedArb, (p, other, seed) => expectSameRunTwice(p, { strategy: 'pct', seed }, other)), params(80));
+  });
+});
+
+describe('a Schedule value (any decisions) keeps the same promises and always gives the same run', () => {
+  const scheduleArb = fc.record({ seed: fc.integer(), decisions: decisionsArbitrary(['jitter']) }).map(({ seed, decisions }) => new Schedule(seed, decisions));
+
+  it('per-origin order and timers never early under arbitrary decisions', async () => {
+    const checkable = programArb({ sleepTimers: false });
+    await fc.assert(
+      fc.asyncProperty(checkable, scheduleArb, async (p, s) => {
+        await expectRandomKeepsPromises(p, 0, s);
+      }),
+      params(200),
+    );
+  });
+
+  it('one Schedule value gives one trace', async () => {
+    await fc.assert(fc.asyncProperty(programArb(), programArb(), scheduleArb, (p, other, s) => expectSameRunTwice(p, { strategy: s }, other)), params(80));
   });
 });

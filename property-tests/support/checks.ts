@@ -1,3 +1,4 @@
+import type { SimWorldOptions } from '../../src/backends/sim/sim-world.js';
 import { diffGroups, diffTraces } from './compare.js';
 import { runProgram, runProgramWithStops, type RunOutcome } from './interpreter.js';
 import { Model, type Group } from './model.js';
@@ -26,8 +27,8 @@ export async function expectFifoMatchesModel(program: Program): Promise<RunOutco
  * strategy may make (model.ts, `runReplay`) and ran each callback at the
  * model's virtual time with the model's microtasks inside it.
  */
-export async function expectRandomKeepsPromises(program: Program, seed: number | string): Promise<RunOutcome> {
-  const run = await runProgram(program, { strategy: 'random', seed });
+export async function expectRandomKeepsPromises(program: Program, seed: number | string, strategy: SimWorldOptions['strategy'] = 'random'): Promise<RunOutcome> {
+  const run = await runProgram(program, { strategy, seed });
   if (run.error !== undefined) throw new Error(`the simulation failed: ${errorText(run.error)}`);
   const model = new Model(program);
   const illegal = model.runReplay(run.groups);
@@ -52,7 +53,7 @@ function violations(groups: readonly Group[]): string[] {
  * traces and logs, and the first broke none of the guarantees the interpreter
  * watches while it runs (these hold under every strategy).
  */
-export async function expectSameRunTwice(program: Program, opts: { strategy: 'fifo' | 'random'; seed: number | string }, between?: Program): Promise<void> {
+export async function expectSameRunTwice(program: Program, opts: { strategy: SimWorldOptions['strategy']; seed?: number | string }, between?: Program): Promise<void> {
   const a = await runProgram(program, opts);
   // Something else runs in between, so state left behind in the process would show.
   if (between !== undefined) await runProgram(between, opts);
@@ -75,6 +76,11 @@ export async function fifoMatchesModel(program: Program): Promise<void> {
 /** `expectRandomKeepsPromises` as a fast-check predicate (resolves to nothing). */
 export async function randomKeepsPromises(program: Program, seed: number | string): Promise<void> {
   await expectRandomKeepsPromises(program, seed);
+}
+
+/** As `randomKeepsPromises`, under PCT. */
+export async function pctKeepsPromises(program: Program, seed: number | string): Promise<void> {
+  await expectRandomKeepsPromises(program, seed, 'pct');
 }
 
 function dedupe(xs: readonly number[]): number[] {
