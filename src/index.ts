@@ -28,7 +28,7 @@ export * from './io/streams/index.js';
 export { ThreadPoolExecutor } from './backends/node/thread-pool-executor.js';
 export { ProcessPoolExecutor } from './backends/node/process-pool-executor.js';
 export type { PoolExecutorOptions } from './backends/node/executor-pool.js';
-export type { ModuleJob } from './backends/node/executor-protocol.js';
+export type { ModuleJob } from './io/executor/executor-protocol.js';
 export * from './io/subprocess/index.js';
 import './io/signal-methods.js';
 export { LoopDatagramTransport } from './io/datagram-transport.js';

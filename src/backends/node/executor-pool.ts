@@ -9,7 +9,7 @@ import {
   type JobMessage,
   type ModuleJob,
   type ReplyMessage,
-} from './executor-protocol.js';
+} from '../../io/executor/executor-protocol.js';
 
 /** Options of `ThreadPoolExecutor` and `ProcessPoolExecutor`. */
 export interface PoolExecutorOptions {

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { realSetImmediate } from '../../loop/real-primitives.js';
 import { PoolExecutor, type PoolExecutorOptions, type WorkerChannel, type WorkerEvents } from './executor-pool.js';
-import { serializeArgs, type EncodedArgs, type JobMessage, type ReplyMessage } from './executor-protocol.js';
-import { PROCESS_WORKER_CODE } from './executor-worker-code.js';
+import { serializeArgs, type EncodedArgs, type JobMessage, type ReplyMessage } from '../../io/executor/executor-protocol.js';
+import { PROCESS_WORKER_CODE } from '../../io/executor/executor-worker-code.js';
 
 /**
  * concurrent.futures' ProcessPoolExecutor on child processes: `submit(fn,

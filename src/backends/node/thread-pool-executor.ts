@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { PoolExecutor, type PoolExecutorOptions, type WorkerChannel, type WorkerEvents } from './executor-pool.js';
-import { cloneArgs, type EncodedArgs, type JobMessage, type ReplyMessage } from './executor-protocol.js';
-import { THREAD_WORKER_CODE } from './executor-worker-code.js';
+import { cloneArgs, type EncodedArgs, type JobMessage, type ReplyMessage } from '../../io/executor/executor-protocol.js';
+import { THREAD_WORKER_CODE } from '../../io/executor/executor-worker-code.js';
 
 /**
  * concurrent.futures' ThreadPoolExecutor on `node:worker_threads`, and the

@@ -128,6 +128,7 @@ describe.each(POOLS)('$name', ({ name, Pool }) => {
       expect(err.message).toMatch(/factor is not defined/);
       expect(err.message).toMatch(/source text/);
       expect(err.message).toMatch(/pass them as arguments/);
+      expect(err.stack!.split('pass them as arguments').length).toBe(2);
     });
 
     it('rejects with DataCloneError when an argument cannot be cloned, and keeps working', async () => {

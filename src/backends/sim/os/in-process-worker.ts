@@ -1,6 +1,6 @@
 import * as v8 from 'node:v8';
-import type { JobMessage, ReplyMessage } from '../../node/executor-protocol.js';
-import { THREAD_WORKER_CODE } from '../../node/executor-worker-code.js';
+import type { JobMessage, ReplyMessage } from '../../../io/executor/executor-protocol.js';
+import { THREAD_WORKER_CODE } from '../../../io/executor/executor-worker-code.js';
 
 const IMPORT_NAME = '__simloopImport';
 const WORKER_CODE = THREAD_WORKER_CODE.replace(/\bimport\(/g, `${IMPORT_NAME}(`);

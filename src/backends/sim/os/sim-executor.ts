@@ -4,7 +4,7 @@ import type { TimerHandle } from '../../../loop/handle.js';
 import { HandleKind } from '../../../loop/handle.js';
 import type { Executor } from '../../../loop/os.js';
 import { describeValue } from '../../../sync/describe-value.js';
-import { cloneArgs, decodeReply, makeJobSpec, type EncodedArgs, type JobSpec, type ModuleJob, type ReplyMessage } from '../../node/executor-protocol.js';
+import { cloneArgs, decodeReply, makeJobSpec, type EncodedArgs, type JobSpec, type ModuleJob, type ReplyMessage } from '../../../io/executor/executor-protocol.js';
 import type { SimContext } from '../sim-context.js';
 import { startInProcessWorker, type InProcessWorker } from './in-process-worker.js';
 

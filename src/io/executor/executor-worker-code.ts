@@ -60,10 +60,12 @@ const CLOSURE_HINT = ' (a function submitted to an executor travels as its sourc
 function addClosureHint(err) {
   try {
     const old = err.message;
+    // Read the stack first: V8 formats it lazily, from the message as it is at the first read.
+    const stack = err.stack;
     err.message = old + CLOSURE_HINT;
-    if (typeof err.stack === 'string') {
+    if (typeof stack === 'string') {
       const head = err.name + ': ' + old;
-      if (err.stack.startsWith(head)) err.stack = err.name + ': ' + err.message + err.stack.slice(head.length);
+      err.stack = stack.startsWith(head) ? err.name + ': ' + err.message + stack.slice(head.length) : stack;
     }
   } catch {}
   return err;
