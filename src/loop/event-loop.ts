@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import { captureContext, runInContext, type CapturedContext } from './async-context.js';
 import { currentFrame, frameStorage, type Frame, type TaskRef } from './context.js';
 import { makeDefaultBackend } from './defaults.js';
-import { Handle, HandleKind, TimerHandle } from './handle.js';
+import { EMPTY_ARGS, Handle, HandleKind, TimerHandle } from './handle.js';
 import { loopHooks, type Awaitable, type CloseReportable, type ExceptionContext } from './loop-hooks.js';
 import type { Executor, OS } from './os.js';
 import { realSetImmediate } from './real-primitives.js';
@@ -365,7 +365,7 @@ export class EventLoop implements AsyncDisposable {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     this._checkClosed();
     checkCallback(callback, 'callSoon');
-    const h = new Handle(callback as (...a: unknown[]) => unknown, args, this, captureContext());
+    const h = new Handle(callback as (...a: unknown[]) => unknown, args.length === 0 ? EMPTY_ARGS : args, this, captureContext());
     this._enqueue(h);
     return h;
   }
@@ -377,7 +377,7 @@ export class EventLoop implements AsyncDisposable {
   callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     this._checkClosed();
     checkCallback(callback, 'callSoonThreadsafe');
-    const h = new Handle(callback as (...a: unknown[]) => unknown, args, this, captureContext());
+    const h = new Handle(callback as (...a: unknown[]) => unknown, args.length === 0 ? EMPTY_ARGS : args, this, captureContext());
     this._enqueue(h);
     return h;
   }
@@ -401,7 +401,8 @@ export class EventLoop implements AsyncDisposable {
   private _callAt(when: number, callback: (...a: unknown[]) => unknown, args: unknown[], where: string): TimerHandle {
     this._checkClosed();
     checkCallback(callback, where);
-    const h = new TimerHandle(when, callback, args, this, captureContext());
+    // The shared empty list instead of the rest array: a timer lives long enough to be promoted, its empty array need not.
+    const h = new TimerHandle(when, callback, args.length === 0 ? EMPTY_ARGS : args, this, captureContext());
     this._stamp(h);
     this._pushTimer(h);
     return h;
