@@ -24,6 +24,30 @@ export * from './sync/index.js';
 export { createSimWorld, simulate, SimWorld, type SimWorldOptions, type TraceEvent, type Strategy } from './backends/sim/sim-world.js';
 export { VirtualClock } from './backends/sim/virtual-clock.js';
 export { SimProcesses, type ProcessContext, type ProcessHandler } from './backends/sim/sim-processes.js';
+export { SimNetwork, type LinkOptions, type PeerListener, type ListenPeer, type StreamHandler, type PeerConnectOptions } from './backends/sim/sim-network.js';
+export { SimDns, type DnsFailOptions } from './backends/sim/sim-dns.js';
+export { SimSignals } from './backends/sim/sim-signals.js';
+export { SimExecutors, SimExecutor, type JobDuration, type SimExecutorOptions } from './backends/sim/sim-executors.js';
+export { SimFiles, SimFileHandle } from './backends/sim/sim-files.js';
+export type { FileDriver } from './loop/file-driver.js';
+export { Script, script, type ScriptStep } from './backends/sim/scripted-peer.js';
+export { loadScript, scriptFromTranscript, type LoadScriptOptions } from './backends/sim/script/load-script.js';
+export {
+  parseTranscript,
+  serializeTranscript,
+  validateTranscript,
+  readTranscript,
+  TRANSCRIPT_VERSION,
+  type Transcript,
+  type TranscriptEvent,
+  type TranscriptPeer,
+  type TranscriptDirection,
+  type TranscriptKind,
+} from './io/transcript.js';
+export { explore, replay, type ExploreOptions, type ExploreReport, type Scenario, type ExploreWorldOptions } from './explore/explore.js';
+export { Schedule } from './schedule/schedule.js';
+export type { Decisions } from './schedule/decisions.js';
+export { formatTimeline } from './explore/timeline.js';
 export * from './io/streams/index.js';
 export { ThreadPoolExecutor } from './backends/node/thread-pool-executor.js';
 export { ProcessPoolExecutor } from './backends/node/process-pool-executor.js';

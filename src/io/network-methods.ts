@@ -7,6 +7,7 @@ import { codeError, formatAddress, parseAddress, parsePort, type AddressLike } f
 import { AI_PASSIVE, checkGetaddrinfoArgs, getaddrinfo, getnameinfo, parseFamily, resolveHost, type AddrInfo, type GetaddrinfoOptions } from './dns.js';
 import { driverCall, streamDriver, yieldToLoop } from './driver-call.js';
 import type { StreamProtocol } from './protocols.js';
+import { recordStream } from './record/record-mode.js';
 import { Server } from './server.js';
 import { Socket } from './socket.js';
 import { StreamTransport, type ClosableClient } from './stream-transport.js';
@@ -301,6 +302,7 @@ async function finishConnection<P extends StreamProtocol>(
   protocolFactory: () => P,
   tls: { ssl: TlsSettings | null; serverSide: boolean; serverHostname: string | null; timeoutMs: number },
 ): Promise<[Transport, P]> {
+  stream = recordStream(loop, stream);
   let protocol: P;
   try {
     protocol = protocolFactory();

@@ -7,6 +7,7 @@ import { Future } from '../tasks/future.js';
 import { codeError } from './addresses.js';
 import { yieldToLoop } from './driver-call.js';
 import type { StreamProtocol } from './protocols.js';
+import { recordStream } from './record/record-mode.js';
 import { Socket } from './socket.js';
 import { StreamTransport, type ClosableClient, type TransportOwner } from './stream-transport.js';
 import { upgradeTls } from './tls-upgrade.js';
@@ -202,7 +203,8 @@ export class Server implements AsyncDisposable, TransportOwner {
     if (this._clients.delete(client)) this._maybeFinish();
   }
 
-  private _onConnection(stream: RawStream): void {
+  private _onConnection(accepted: RawStream): void {
+    const stream = recordStream(this._loop, accepted);
     if (this._listeners === null || this._loop.isClosed()) stream.abort();
     else if (!this._serving) this._held.push(stream);
     else this._schedule(this._accept, stream);

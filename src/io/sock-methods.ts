@@ -5,6 +5,7 @@ import { describeValue } from '../sync/describe-value.js';
 import { codeError, familyName, parseAddress, type AddressLike } from './addresses.js';
 import { resolveHost } from './dns.js';
 import { driverCall, streamDriver } from './driver-call.js';
+import { recordStream } from './record/record-mode.js';
 import { checkSendfileArgs, streamFile, type SendfileOptions, type SendfileSource } from './sendfile.js';
 import { SockIo } from './sock-io.js';
 import { Socket } from './socket.js';
@@ -105,7 +106,7 @@ EventLoop.prototype.sockConnect = async function sockConnect(this: EventLoop, so
     stream.abort();
     throw codeError('EBADF', 'sockConnect: the socket was closed meanwhile');
   }
-  s._connected(this, stream);
+  s._connected(this, recordStream(this, stream));
 };
 
 EventLoop.prototype.sockAccept = async function sockAccept(this: EventLoop, sock) {
@@ -114,8 +115,9 @@ EventLoop.prototype.sockAccept = async function sockAccept(this: EventLoop, sock
   if (s._stage !== 'listening') throw codeError('EINVAL', 'sockAccept: the socket is not listening');
   const io = SockIo.of(s._loop ?? this, s);
   await io.waitAcceptable();
-  const stream = s._backlog.shift();
-  if (stream === undefined) throw codeError('EBADF', 'sockAccept: the socket was closed meanwhile');
+  const accepted = s._backlog.shift();
+  if (accepted === undefined) throw codeError('EBADF', 'sockAccept: the socket was closed meanwhile');
+  const stream = recordStream(s._loop ?? this, accepted);
   const peer = stream.getExtraInfo('peername') as PeerAddress | undefined;
   const conn = new Socket({ family: s.family, type: 'stream' });
   conn._connected(s._loop ?? this, stream);
@@ -152,7 +154,7 @@ EventLoop.prototype.sockSendall = async function sockSendall(this: EventLoop, so
 
 EventLoop.prototype.sockSendfile = async function sockSendfile(this: EventLoop, sock, file, offset = 0, count = null, opts = {}) {
   const io = connected(this, sock, 'sockSendfile');
-  const args = checkSendfileArgs(file, offset, count, opts, 'sockSendfile');
+  const args = checkSendfileArgs(file, offset, count, opts, 'sockSendfile', this);
   if (!args.fallback) throw new SendfileNotAvailableError('sockSendfile: Node has no zero-copy sendfile and fallback is false');
   return streamFile(this, file, args.offset, args.count, (chunk) => io.sendall(chunk), 'sockSendfile');
 };

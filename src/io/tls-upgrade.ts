@@ -4,6 +4,7 @@ import type { StreamDriver, TlsSettings } from '../loop/stream-driver.js';
 import { describeValue } from '../sync/describe-value.js';
 import { codeError } from './addresses.js';
 import { driverCall } from './driver-call.js';
+import { upgradeRecorded } from './record/record-mode.js';
 
 /** asyncio's default TLS handshake timeout (SSL_HANDSHAKE_TIMEOUT), in ms. */
 export const DEFAULT_SSL_HANDSHAKE_TIMEOUT = 60_000;
@@ -57,22 +58,25 @@ export interface UpgradeOptions {
  */
 export function upgradeTls(loop: EventLoop, driver: StreamDriver, raw: RawStream, opts: UpgradeOptions): Promise<RawStream> {
   const { timeoutMs } = opts;
-  return driverCall(
-    loop,
-    (signal) =>
-      driver.startTls(raw, {
-        serverSide: opts.serverSide,
-        ssl: opts.ssl,
-        serverHostname: opts.serverHostname ?? null,
-        pending: opts.pending,
-        signal,
-      }),
-    {
-      label: 'TLS handshake',
-      discard: (s) => s.abort(),
-      timeoutMs,
-      onTimeout: () => handshakeTimeoutError(timeoutMs),
-      controller: opts.controller,
-    },
+  // Record mode hands the driver the connection under its recording (only the plaintext is recorded).
+  return upgradeRecorded(raw, opts.pending, (stream) =>
+    driverCall(
+      loop,
+      (signal) =>
+        driver.startTls(stream, {
+          serverSide: opts.serverSide,
+          ssl: opts.ssl,
+          serverHostname: opts.serverHostname ?? null,
+          pending: opts.pending,
+          signal,
+        }),
+      {
+        label: 'TLS handshake',
+        discard: (s) => s.abort(),
+        timeoutMs,
+        onTimeout: () => handshakeTimeoutError(timeoutMs),
+        controller: opts.controller,
+      },
+    ),
   );
 }

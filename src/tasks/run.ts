@@ -10,6 +10,12 @@ export interface RunOptions {
   debug?: boolean;
   /** Run on this loop instead of a new one (it is closed afterwards all the same). */
   loop?: EventLoop;
+  /**
+   * Record mode: the new loop writes every TCP/unix connection it opens or
+   * accepts to a fixture in this directory (`new EventLoop({ record })`).
+   * Not with `loop` (give that loop its own `record` option).
+   */
+  record?: string;
 }
 
 /**
@@ -87,7 +93,10 @@ export async function run<T>(main: () => Promise<T> | T, opts: RunOptions = {}):
   if (tryGetRunningLoop() !== null) throw new EventLoopError('run() cannot be called from a running event loop');
   if (typeof main !== 'function') throw new TypeError('run: main must be a function (an async function to run)');
   if (opts === null || typeof opts !== 'object') throw new TypeError('run: opts must be an object');
-  const loop = opts.loop ?? new EventLoop();
+  if (opts.record !== undefined && opts.loop !== undefined) {
+    throw new RangeError('run: pass record or loop, not both (create the loop with new EventLoop({ record }))');
+  }
+  const loop = opts.loop ?? new EventLoop(opts.record === undefined ? {} : { record: opts.record });
   if (opts.debug !== undefined) loop.setDebug(opts.debug);
   let mainTask: Task<T> | null = null;
   const guard = new SigintGuard(() => {
