@@ -47,7 +47,8 @@ export {
 export { explore, replay, type ExploreOptions, type ExploreReport, type Scenario, type ExploreWorldOptions } from './explore/explore.js';
 export { Schedule } from './schedule/schedule.js';
 export type { Decisions } from './schedule/decisions.js';
-export { formatTimeline } from './explore/timeline.js';
+export { formatTimeline, formatVirtualTime, type TimelineOptions } from './explore/timeline.js';
+export { toChromeTrace, writeChromeTrace, type ChromeTrace, type ChromeTraceEvent, type ChromeTraceOptions } from './explore/chrome-trace.js';
 export * from './io/streams/index.js';
 export { ThreadPoolExecutor } from './backends/node/thread-pool-executor.js';
 export { ProcessPoolExecutor } from './backends/node/process-pool-executor.js';

@@ -65,7 +65,8 @@ function worldFromToken(w: Record<string, unknown>): ExploreWorldOptions {
   return out as ExploreWorldOptions;
 }
 
-function checkExploreOptions(opts: ExploreOptions, where: string): void {
+/** Validate `explore`'s options (TypeError/RangeError naming the option); `exploreParallel` checks with it too. */
+export function checkExploreOptions(opts: ExploreOptions, where: string): void {
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${where}: opts must be an object`);
   const { runs, strategy, depth, world, maxShrinkRuns } = opts;
   if (runs !== undefined) {

@@ -2,7 +2,7 @@ import type { CapturedContext } from '../loop/async-context.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
 import { frameStorage, type TaskRef } from '../loop/context.js';
 import type { EventLoop } from '../loop/event-loop.js';
-import { HandleKind } from '../loop/handle.js';
+import { HandleKind, type Handle } from '../loop/handle.js';
 import type { ExceptionContext } from '../loop/loop-hooks.js';
 import { getEventLoop } from '../loop/running-loop.js';
 
@@ -262,10 +262,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
       if (e.fn !== null) {
         loop._scheduleInContext(e.fn, [this], e.ctx);
       } else if (deliverNow) {
+        // The task resumes inside the running callback, with no step handle
+        // of its own: trace it as a step all the same, saying what resumed it.
+        if (e.task !== null && loop._tracer !== null) loop._traceEvent('step', e.task, wakeDetail(this));
         deliverWaiter(e);
       } else {
         loop._scheduleInternal(deliverWaiter, [e], e.task, HandleKind.Wake);
-        if (e.task !== null && loop._tracer !== null) loop._traceEvent('wake', e.task, this._describe());
+        if (e.task !== null && loop._tracer !== null) loop._traceEvent('wake', e.task, wakeDetail(this));
       }
     }
   }
@@ -281,6 +284,30 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state === CANCELLED) return `<Future cancelled${label}>`;
     return this._hasException ? `<Future finished exception=${String(this._exception)}${label}>` : `<Future finished${label}>`;
   }
+}
+
+/**
+ * @internal what a trace says about a future that woke a task (and what the
+ * task's next step resumes from): its description, plus how it ended unless
+ * it ended with a result. Built only when a tracer is set.
+ */
+export function wakeDetail(fut: Future<any>): string {
+  const what = fut._describe();
+  if (fut._state === CANCELLED) return `${what} (cancelled)`;
+  return fut._hasException ? `${what} (failed)` : what;
+}
+
+/**
+ * @internal the trace detail of a loop handle that runs a task step: `start`
+ * for a task's first step, the `wakeDetail` of the awaited future for a
+ * wakeup, undefined for any other handle. For a tracer (the simulated
+ * world's), which calls it only while tracing.
+ */
+export function describeTaskStep(handle: Handle): string | undefined {
+  if (handle._kind === HandleKind.Step) return 'start';
+  if (handle._kind !== HandleKind.Wake || handle._callback !== deliverWaiter) return undefined;
+  const fut = (handle._args[0] as DoneEntry).fut;
+  return fut === null ? undefined : wakeDetail(fut);
 }
 
 /** True for a simloop Future (of either build: duck-typed on its methods). */

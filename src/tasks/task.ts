@@ -82,7 +82,7 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
   override cancel(msg?: string): boolean {
     if (msg !== undefined && typeof msg !== 'string') throw new TypeError('cancel: msg must be a string');
     if (this._state !== 0) return false;
-    this._loop._traceEvent('cancel', this, msg);
+    if (this._loop._tracer !== null) this._loop._traceEvent('cancel', this, this._cancelDetail(msg));
     this._numCancelsRequested++;
     if (this._cancelReason === null) this._cancelReason = new CancelledError(msg);
     if (this._abort !== null && !this._abort.signal.aborted) this._abort.abort(this._cancelReason);
@@ -221,8 +221,22 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
   private _finish(): void {
     this._futWaiter = null;
     this._loop._tasks.delete(this);
-    this._loop._traceEvent('done', this, this._stateName());
+    if (this._loop._tracer !== null) this._loop._traceEvent('done', this, this._doneDetail());
     this._scheduleCallbacks();
+  }
+
+  /** What a trace says of a cancellation request: its message, and what the task awaits then. */
+  private _cancelDetail(msg: string | undefined): string | undefined {
+    const waiter = this._futWaiter;
+    const awaiting = waiter === null ? undefined : `while awaiting ${waiter._describe()}`;
+    if (msg === undefined) return awaiting;
+    return awaiting === undefined ? JSON.stringify(msg) : `${JSON.stringify(msg)} ${awaiting}`;
+  }
+
+  /** What a trace says of how the task ended: `finished`, `cancelled`, or `failed: <error>`. */
+  private _doneDetail(): string {
+    if (!this._hasException) return this._stateName();
+    return `failed: ${summarizeError(this._exception)}`;
   }
 
   /** @internal */
@@ -234,6 +248,21 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
     const state = this._state === 0 ? 'pending' : this._state === 2 ? 'cancelled' : this._hasException ? `exception=${String(this._exception)}` : 'finished';
     return `<Task ${state} name='${this._name}'>`;
   }
+}
+
+/** The longest error summary a trace keeps: the first line of the message, cut. */
+const MAX_ERROR_SUMMARY = 100;
+
+/** `Name: first line of the message`, for traces; never throws, whatever was thrown. */
+function summarizeError(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    text = Object.prototype.toString.call(error);
+  }
+  const line = text.split('\n', 1)[0]!;
+  return line.length > MAX_ERROR_SUMMARY ? `${line.slice(0, MAX_ERROR_SUMMARY - 3)}...` : line;
 }
 
 /** The task running the current code (right across native awaits), or null in a plain callback or outside a loop. */

@@ -10,7 +10,7 @@ import { DecisionLog, DRAW_RANGE, type Decisions } from '../../schedule/decision
 import { OriginScheduler } from '../../schedule/origin-scheduler.js';
 import { DEFAULT_PCT_DEPTH, PctPlanner } from '../../schedule/pct.js';
 import { isSchedule, Schedule } from '../../schedule/schedule.js';
-import { isFuture } from '../../tasks/future.js';
+import { describeTaskStep, isFuture } from '../../tasks/future.js';
 import { cancelAllTasks } from '../../tasks/run.js';
 import { Task } from '../../tasks/task.js';
 import { installFakeGlobals } from './fake-globals.js';
@@ -38,7 +38,11 @@ export interface SimWorldOptions {
   startTime?: number;
   /** `Date.now()` at start when the globals are faked (default 0, the Unix epoch). */
   epoch?: number;
-  /** `'fifo'` (asyncio's order, the default) or `'random'` (permutes what asyncio leaves unordered). */
+  /**
+   * `'fifo'` (asyncio's order, the default), `'random'` (permutes what asyncio
+   * leaves unordered), `'pct'` (probabilistic concurrency testing, `depth`), or
+   * a `Schedule` value (its decisions, exactly).
+   */
   strategy?: Strategy | Schedule;
   /** PCT's depth (default 3): `depth - 1` priority change points per run. */
   depth?: number;
@@ -339,9 +343,10 @@ export class SimWorld implements AsyncDisposable {
 
   private readonly _onTrace = (kind: string, task: TaskRef | null, handle: Handle | null, detail?: string): void => {
     let d = detail;
-    if (d === undefined && handle !== null && handle._task === null) {
+    if (d === undefined && handle !== null) {
+      if (kind === 'step') d = describeTaskStep(handle);
       const cb = handle._callback;
-      if (cb !== null) d = cb.name || 'anonymous';
+      if (d === undefined && handle._task === null && cb !== null) d = cb.name || 'anonymous';
     }
     this._trace.record(this.clock.now(), kind, task === null ? null : task.getName(), handle === null ? -1 : handle._seq, d);
     if (handle !== null && kind !== 'cancel') this._totalSteps++;
