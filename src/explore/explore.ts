@@ -111,7 +111,11 @@ export async function reportFailure(scenario: Scenario, f: FailingRun, maxShrink
   let decisions: Decisions = original;
   let shrinkRuns = 0;
   if (shrink) {
-    const r = await shrinkDecisions(original, async (candidate) => (await runOnce(scenario, { ...base, _replay: { decisions: candidate, strict: false } }, false)).failed, maxShrinkRuns);
+    const r = await shrinkDecisions(
+      original,
+      async (candidate) => (await runOnce(scenario, { ...base, traceLimit: 0, _replay: { decisions: candidate, strict: false } }, false)).failed,
+      maxShrinkRuns,
+    );
     decisions = r.decisions;
     shrinkRuns = r.runs;
   }
@@ -204,7 +208,15 @@ export async function exploreSettings(scenario: Scenario, opts: ExploreOptions):
 /** Run number `index` (0-based) of an exploration; with selfCheck, twice, rejecting at a divergence. */
 export async function runIndex(scenario: Scenario, settings: ExploreSettings, index: number): Promise<RunOutcome> {
   const s = runSeed(settings.seed, index);
-  const worldOpts: SimWorldOptions = { ...settings.world, seed: s, strategy: settings.strategy, depth: settings.depth, _pctSteps: settings.pctSteps };
+  // A run keeps no trace unless selfCheck compares two: the report reruns the failing schedule with every event.
+  const worldOpts: SimWorldOptions = {
+    ...settings.world,
+    seed: s,
+    strategy: settings.strategy,
+    depth: settings.depth,
+    _pctSteps: settings.pctSteps,
+    ...(settings.selfCheck ? {} : { traceLimit: 0 }),
+  };
   const outcome = await runOnce(scenario, worldOpts, settings.selfCheck);
   if (settings.selfCheck) {
     const again = await runOnce(scenario, worldOpts, true);

@@ -10,7 +10,7 @@ export interface TimerEntry {
 const MIN_CANCELLED_FOR_COMPACTION = 100;
 
 /** Key slots allocated at first; they double as the heap grows. */
-const INITIAL_CAPACITY = 1024;
+const INITIAL_CAPACITY = 64;
 
 /**
  * A binary min-heap of timers ordered by (when, seq): timers due at the same

@@ -16,7 +16,8 @@ export const DEFAULT_PCT_DEPTH = 3;
  * any loop callback shares one "world" priority.
  */
 export class PctPlanner {
-  private readonly taskPrio = new WeakMap<object, number>();
+  /** Priorities of tasks, by the task's origin id (what the handles its code schedules carry as origin). */
+  private readonly taskPrio = new Map<number, number>();
   private readonly changePoints: number[];
   private nextLow: number;
   private readonly worldPrio: number;
@@ -26,7 +27,9 @@ export class PctPlanner {
   constructor(private readonly prng: Prng, readonly depth: number, expectedSteps: number) {
     this.nextLow = depth - 1;
     const points = new Set<number>();
-    const span = Math.max(1, Math.floor(expectedSteps));
+    // The estimate is one FIFO run's length; a failing schedule is often longer
+    // (other orders add steps), so the points are spread over twice that.
+    const span = Math.max(1, Math.floor(2 * expectedSteps));
     // Distinct points when the span allows; with fewer steps than points some coincide, and a coincident one is spent at once.
     for (let i = 0; i < depth - 1; i++) {
       let p = 1 + prng.nextInt(span);
@@ -37,14 +40,24 @@ export class PctPlanner {
     this.worldPrio = this.fresh();
   }
 
+  /**
+   * The task a handle belongs to, by origin id: the task it runs a step of,
+   * else the task whose code scheduled it (a plain callback, or the internal
+   * callback through which `sleep(0)` resumes its task), else none.
+   */
+  private taskKey(h: Handle): number | null {
+    if (h._task !== null) return h._task._originId;
+    return this.taskPrio.has(h._origin) ? h._origin : null;
+  }
+
   /** The priority of a handle becoming ready now. */
   priorityOf(h: Handle): number {
-    const task = h._task;
-    if (task !== null) {
-      let p = this.taskPrio.get(task);
+    const key = this.taskKey(h);
+    if (key !== null) {
+      let p = this.taskPrio.get(key);
       if (p === undefined) {
         p = this.fresh();
-        this.taskPrio.set(task, p);
+        this.taskPrio.set(key, p);
       }
       return p;
     }
@@ -62,14 +75,16 @@ export class PctPlanner {
   /** The next lowered priority (`depth - 1`, then lower), given to the task about to run at a change point. */
   lower(h: Handle): number {
     const p = this.nextLow--;
-    if (h._task !== null) this.taskPrio.set(h._task, p);
+    const key = this.taskKey(h);
+    if (key !== null) this.taskPrio.set(key, p);
     return p;
   }
 
-  /** `h` runs now with priority `prio`: what it schedules inherits it. */
+  /** `h` runs now with priority `prio`: plain callbacks it schedules inherit it. */
   ran(h: Handle, prio: number): void {
-    this.currentOrigin = h._task !== null ? h._task._originId : h._seq;
-    this.currentPrio = h._task !== null ? (this.taskPrio.get(h._task) ?? prio) : prio;
+    this.currentOrigin = h._seq;
+    const key = this.taskKey(h);
+    this.currentPrio = key !== null ? (this.taskPrio.get(key) ?? prio) : prio;
   }
 
   /** A fresh initial priority: above every lowered one, distinct with probability 1 (ties go to the older head). */
