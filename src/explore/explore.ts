@@ -208,14 +208,15 @@ export async function exploreSettings(scenario: Scenario, opts: ExploreOptions):
 /** Run number `index` (0-based) of an exploration; with selfCheck, twice, rejecting at a divergence. */
 export async function runIndex(scenario: Scenario, settings: ExploreSettings, index: number): Promise<RunOutcome> {
   const s = runSeed(settings.seed, index);
-  // A run keeps no trace unless selfCheck compares two: the report reruns the failing schedule with every event.
+  // A run keeps no trace unless selfCheck compares two or the world options ask for one:
+  // the report reruns the failing schedule with every event.
   const worldOpts: SimWorldOptions = {
     ...settings.world,
     seed: s,
     strategy: settings.strategy,
     depth: settings.depth,
     _pctSteps: settings.pctSteps,
-    ...(settings.selfCheck ? {} : { traceLimit: 0 }),
+    ...(settings.selfCheck || settings.world.traceLimit !== undefined ? {} : { traceLimit: 0 }),
   };
   const outcome = await runOnce(scenario, worldOpts, settings.selfCheck);
   if (settings.selfCheck) {
