@@ -10,16 +10,23 @@
  */
 import { callSoon } from './call-soon.js';
 import { churn } from './churn.js';
+import { explorePick } from './explore-pick.js';
+import { exploreRace } from './explore-race.js';
+import { exploreRuns } from './explore-runs.js';
+import { exploreShrink } from './explore-shrink.js';
 import { clockKind, fmt, fmtRatio, hasGc, type Benchmark, type Row } from './harness.js';
 import { memory } from './memory.js';
 import { netBulk } from './net-bulk.js';
 import { netEcho } from './net-echo.js';
 import { netTls } from './net-tls.js';
+import { simEcho } from './sim-echo.js';
 import { taskSwitches } from './task-switches.js';
 import { timeStepping } from './time-stepping.js';
 import { virtualTimers } from './virtual-timers.js';
 
 const ALL: Benchmark[] = [virtualTimers, timeStepping, churn, taskSwitches, callSoon, memory, netEcho, netBulk, netTls];
+ALL.push(exploreRuns, exploreRace, explorePick, exploreShrink);
+ALL.push(simEcho);
 
 function table(rows: Row[]): string {
   const head = ['benchmark', 'case', 'peer', 'peer figure', 'simloop', 'unit', 'ratio', 'goal', 'result'];

@@ -11,109 +11,102 @@ export interface TraceEvent {
   detail?: string;
 }
 
-const INITIAL_CAPACITY = 1024;
+/** Events per block (a power of two: slot → block is a shift). */
+const BLOCK_BITS = 10;
+const BLOCK = 1 << BLOCK_BITS;
+const BLOCK_MASK = BLOCK - 1;
+/** Numbers per event in a block: time, kind, task, handle. */
+const STRIDE = 4;
 
 /**
- * Records trace events in columns (typed arrays and interned strings) instead
- * of one object each, so tracing every loop step stays cheap; keeps the last
+ * Records trace events in columns (numbers and interned strings) instead of
+ * one object each, so tracing every loop step stays cheap; keeps the last
  * `limit` events in a ring, so a long run's memory stays bounded. Events are
- * built as objects only when asked for.
+ * built as objects only when asked for. The ring is made of fixed blocks
+ * added as it fills: growing never copies, and a short run allocates little.
  */
 export class TraceRecorder {
-  private capacity: number;
-  private times: Float64Array;
-  private kinds: Uint16Array;
-  private tasks: Int32Array;
-  private handles: Float64Array;
-  /** A string, a number (a time delta: `+n`), or undefined. */
-  private details: (string | number | undefined)[];
-  private readonly strings: string[] = [];
-  private readonly stringIds = new Map<string, number>();
-  /** Index of the oldest event. */
-  private start = 0;
-  private length = 0;
+  /** Per block: time, kind id, task id (-1: none), handle (-1: none) of each event. */
+  private readonly _numbers: Float64Array[] = [];
+  /** Per block: each event's detail: a string, a number (a time delta: `+n`), or undefined. */
+  private readonly _details: (string | number | undefined)[][] = [];
+  /** Slots in the blocks so far (at most `limit`). */
+  private _capacity = 0;
+  private readonly _strings: string[] = [];
+  private readonly _stringIds = new Map<string, number>();
+  /** Slot of the oldest event. */
+  private _start = 0;
+  private _length = 0;
   /** Events recorded in all, dropped ones included. */
-  private total = 0;
+  private _total = 0;
 
-  constructor(private readonly limit: number) {
-    this.capacity = Math.max(0, Math.min(limit, INITIAL_CAPACITY));
-    this.times = new Float64Array(this.capacity);
-    this.kinds = new Uint16Array(this.capacity);
-    this.tasks = new Int32Array(this.capacity);
-    this.handles = new Float64Array(this.capacity);
-    // Filled by appending while the ring has not wrapped: cheaper than a holey preallocated array.
-    this.details = [];
-  }
+  constructor(private readonly limit: number) {}
 
   /** Events recorded since the start, including those the limit dropped. */
   get recorded(): number {
-    return this.total;
+    return this._total;
   }
 
   /** Record one event; `handle` is a sequence number or -1, `task` a name or null. */
   record(time: number, kind: string, task: string | null, handle: number, detail: string | number | undefined): void {
-    this.total++;
-    if (this.limit === 0) return;
-    let i: number;
-    if (this.length < this.capacity) {
-      i = (this.start + this.length) % this.capacity;
-      this.length++;
-    } else if (this.capacity < this.limit) {
-      this.grow();
-      i = this.length++;
+    this._total++;
+    let slot: number;
+    if (this._length < this._capacity) {
+      // Not full: the ring has not wrapped, so the next slot follows the last.
+      slot = this._length++;
+    } else if (this._capacity < this.limit) {
+      this._addBlock();
+      slot = this._length++;
     } else {
-      i = this.start;
-      this.start = (this.start + 1) % this.capacity;
+      if (this.limit === 0) return;
+      slot = this._start;
+      if (++this._start === this._capacity) this._start = 0;
     }
-    this.times[i] = time;
-    this.kinds[i] = this.intern(kind);
-    this.tasks[i] = task === null ? -1 : this.intern(task);
-    this.handles[i] = handle;
-    this.details[i] = detail;
+    const numbers = this._numbers[slot >>> BLOCK_BITS]!;
+    const at = (slot & BLOCK_MASK) * STRIDE;
+    numbers[at] = time;
+    numbers[at + 1] = this._intern(kind);
+    numbers[at + 2] = task === null ? -1 : this._intern(task);
+    numbers[at + 3] = handle;
+    this._details[slot >>> BLOCK_BITS]![slot & BLOCK_MASK] = detail;
   }
 
   /** The kept events, oldest first, as objects. */
   toArray(): TraceEvent[] {
-    const out: TraceEvent[] = new Array(this.length);
-    for (let k = 0; k < this.length; k++) {
-      const i = (this.start + k) % this.capacity;
-      const ev: TraceEvent = { time: this.times[i]!, kind: this.strings[this.kinds[i]!]! };
-      const task = this.tasks[i]!;
-      if (task >= 0) ev.task = this.strings[task];
-      const handle = this.handles[i]!;
+    const out: TraceEvent[] = new Array(this._length);
+    const strings = this._strings;
+    for (let k = 0; k < this._length; k++) {
+      let slot = this._start + k;
+      if (slot >= this._capacity) slot -= this._capacity;
+      const numbers = this._numbers[slot >>> BLOCK_BITS]!;
+      const at = (slot & BLOCK_MASK) * STRIDE;
+      const ev: TraceEvent = { time: numbers[at]!, kind: strings[numbers[at + 1]!]! };
+      const task = numbers[at + 2]!;
+      if (task >= 0) ev.task = strings[task];
+      const handle = numbers[at + 3]!;
       if (handle >= 0) ev.handle = `#${handle}`;
-      const d = this.details[i];
+      const d = this._details[slot >>> BLOCK_BITS]![slot & BLOCK_MASK];
       if (d !== undefined) ev.detail = typeof d === 'number' ? `+${d}` : d;
       out[k] = ev;
     }
     return out;
   }
 
-  private intern(s: string): number {
-    let id = this.stringIds.get(s);
+  private _intern(s: string): number {
+    let id = this._stringIds.get(s);
     if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
+      id = this._strings.length;
+      this._strings.push(s);
+      this._stringIds.set(s, id);
     }
     return id;
   }
 
-  /** Double the columns (only while no event has been dropped, so the ring starts at 0). */
-  private grow(): void {
-    const cap = Math.min(this.limit, this.capacity * 2);
-    const times = new Float64Array(cap);
-    times.set(this.times);
-    const kinds = new Uint16Array(cap);
-    kinds.set(this.kinds);
-    const tasks = new Int32Array(cap);
-    tasks.set(this.tasks);
-    const handles = new Float64Array(cap);
-    handles.set(this.handles);
-    this.times = times;
-    this.kinds = kinds;
-    this.tasks = tasks;
-    this.handles = handles;
-    this.capacity = cap;
+  /** One more block (only while no event has been dropped, so the ring starts at slot 0); the last may be short. */
+  private _addBlock(): void {
+    const size = Math.min(BLOCK, this.limit - this._capacity);
+    this._numbers.push(new Float64Array(size * STRIDE));
+    this._details.push(new Array(size).fill(undefined));
+    this._capacity += size;
   }
 }

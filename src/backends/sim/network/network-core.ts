@@ -1,5 +1,5 @@
 import type { EventLoop } from '../../../loop/event-loop.js';
-import type { TimerHandle } from '../../../loop/handle.js';
+import { EMPTY_ARGS, type TimerHandle } from '../../../loop/handle.js';
 import type { SimContext } from '../sim-context.js';
 import { PortTable } from './port-table.js';
 import type { TcpDirection } from './tcp-direction.js';
@@ -57,12 +57,12 @@ export class NetworkCore {
   }
 
   /** Run `fn(...args)` at virtual time `when` (a loop-internal timer). */
-  at(when: number, fn: (...a: any[]) => unknown, args: unknown[] = []): TimerHandle {
+  at(when: number, fn: (...a: any[]) => unknown, args: unknown[] = EMPTY_ARGS): TimerHandle {
     return this.loop._timerInternal(when, fn, args);
   }
 
   /** Run `fn(...args)` in a loop callback soon (not inside the caller's call). */
-  soon(fn: (...a: any[]) => unknown, args: unknown[] = []): void {
+  soon(fn: (...a: any[]) => unknown, args: unknown[] = EMPTY_ARGS): void {
     if (this.loop.isClosed()) return;
     this.loop._scheduleInternal(fn, args, null, 0);
   }
@@ -79,13 +79,13 @@ export class NetworkCore {
   /** The send buffer of `d`'s sending end (its link's, or the defaults for a unix socket). */
   sendBufferOf(d: TcpDirection): number {
     const r = d.route;
-    return r === null ? this.topology.defaults.sendBuffer : this.topology.settingsOf(r.pair).sendBuffer;
+    return r === null ? this.topology.defaults.sendBuffer : this.topology.linkOf(r).sendBuffer;
   }
 
   /** The receive buffer of `d`'s receiving end. */
   recvBufferOf(d: TcpDirection): number {
     const r = d.route;
-    return r === null ? this.topology.defaults.recvBuffer : this.topology.settingsOf(r.pair).recvBuffer;
+    return r === null ? this.topology.defaults.recvBuffer : this.topology.linkOf(r).recvBuffer;
   }
 
   /** A connection's local port came into use, or went out of it. */

@@ -1,24 +1,24 @@
 import type { TimerHandle } from '../../../loop/handle.js';
 import { ChunkQueue } from './chunk-queue.js';
 import type { HealWaiter, NetworkCore } from './network-core.js';
+import { Ring } from './ring.js';
 import type { TcpEnd } from './tcp-end.js';
 import type { Route } from './topology.js';
 
 /** The most bytes one segment carries (and one `data` event delivers). */
 export const SEGMENT_SIZE = 64 * 1024;
 
-/** What crosses the wire from one end of a connection to the other. */
-export type Packet = { readonly kind: 'data'; readonly bytes: Uint8Array } | { readonly kind: 'fin' | 'rst' | 'syn-ack' };
-
-/** A packet on the wire and when it arrives. */
-interface InFlight {
-  readonly packet: Packet;
-  at: number;
+/** A packet without payload. */
+interface Control {
+  readonly kind: 'fin' | 'rst' | 'syn-ack';
 }
 
-const FIN: Packet = { kind: 'fin' };
-const RST: Packet = { kind: 'rst' };
-const SYN_ACK: Packet = { kind: 'syn-ack' };
+/** What crosses the wire from one end of a connection to the other: a data segment's bytes, or a control packet. */
+export type Packet = Uint8Array | Control;
+
+const FIN: Control = { kind: 'fin' };
+const RST: Control = { kind: 'rst' };
+const SYN_ACK: Control = { kind: 'syn-ack' };
 
 /**
  * One direction of a TCP (or unix) connection, from the sending end to the
@@ -45,9 +45,9 @@ export class TcpDirection implements HealWaiter {
   private _inFlight = 0;
   /** When the last packet arrives: later ones never arrive before it. */
   private _lastArrival = -Infinity;
-  /** Packets on the wire, in order, each with its arrival time (from `_wireHead` on). */
-  private _wire: InFlight[] = [];
-  private _wireHead = 0;
+  /** Packets on the wire, in order, and when each arrives (the same index in `_due`). */
+  private readonly _wire = new Ring<Packet>();
+  private readonly _due = new Ring<number>();
   /** The timer of the head's arrival (one at a time). */
   private _arrival: TimerHandle | null = null;
   /** The head arrived at a partition: the wire waits for the heal. */
@@ -122,8 +122,8 @@ export class TcpDirection implements HealWaiter {
     this._dead = true;
     this._user.clear();
     this._kernel.clear();
-    this._wire = [];
-    this._wireHead = 0;
+    this._wire.clear();
+    this._due.clear();
     this._arrival?.cancel();
     this._arrival = null;
     this._wake?.cancel();
@@ -164,7 +164,8 @@ export class TcpDirection implements HealWaiter {
     if (user.bytes === 0) return;
     const cap = this._core.sendBufferOf(this);
     const kernel = this._kernel;
-    while (user.bytes > 0 && kernel.bytes < cap) kernel.push(user.take(cap - kernel.bytes));
+    // Whole chunks move as they are: the send buffer coalesces them into segments later.
+    while (user.bytes > 0 && kernel.bytes < cap) kernel.push(user.takeChunk(cap - kernel.bytes)!);
     if (user.bytes > 0) this._needDrain = true;
   }
 
@@ -197,7 +198,7 @@ export class TcpDirection implements HealWaiter {
     if (n <= 0) return false;
     const bytes = kernel.take(n);
     this._inFlight += n;
-    this._send({ kind: 'data', bytes }, n);
+    this._send(bytes, n);
     return true;
   }
 
@@ -214,14 +215,15 @@ export class TcpDirection implements HealWaiter {
     let at = onWire + core.oneWay(route);
     if (at < this._lastArrival) at = this._lastArrival;
     this._lastArrival = at;
-    this._wire.push({ packet, at });
+    this._wire.push(packet);
+    this._due.push(at);
     if (!this._delivering) this._armArrival();
   }
 
   /** Time the head's arrival (one timer at a time, never later than the head is due). */
   private _armArrival(): void {
-    if (this._arrival !== null || this._stalled || this._wireHead === this._wire.length) return;
-    this._arrival = this._core.at(this._wire[this._wireHead]!.at, this._onArrival);
+    if (this._arrival !== null || this._stalled || this._wire.size === 0) return;
+    this._arrival = this._core.at(this._due.at(0)!, this._onArrival);
   }
 
   /**
@@ -241,28 +243,22 @@ export class TcpDirection implements HealWaiter {
       return;
     }
     const wire = this._wire;
+    const due = this._due;
     const now = core.now();
     // Only what was on the wire when this timer fired: bytes sent meanwhile
     // (the window opened as these were read) arrive in a later callback, so
     // the receiver gets to run (and pause) between them, as a real reader does.
-    const end = wire.length;
+    let left = wire.size;
     this._delivering = true;
     try {
-      while (this._wireHead < end && wire[this._wireHead]!.at <= now) {
-        const { packet } = wire[this._wireHead]!;
-        wire[this._wireHead++] = undefined as unknown as InFlight;
-        this._deliver(packet);
+      while (left > 0 && due.at(0)! <= now) {
+        left--;
+        due.shift();
+        this._deliver(wire.shift()!);
         if (this._dead) return;
       }
     } finally {
       this._delivering = false;
-    }
-    if (this._wireHead === wire.length) {
-      this._wire = [];
-      this._wireHead = 0;
-    } else if (this._wireHead > 64 && this._wireHead * 2 > wire.length) {
-      this._wire = wire.slice(this._wireHead);
-      this._wireHead = 0;
     }
     this._armArrival();
   };
@@ -273,20 +269,19 @@ export class TcpDirection implements HealWaiter {
     this._stalled = false;
     const core = this._core;
     const base = core.now() + core.oneWay(this.route);
-    for (let i = this._wireHead; i < this._wire.length; i++) {
-      const p = this._wire[i]!;
-      if (p.at < base) p.at = base;
-    }
+    const due = this._due;
+    for (let i = 0; i < due.size; i++) if (due.at(i)! < base) due.setAt(i, base);
     if (this._lastArrival < base) this._lastArrival = base;
     this._armArrival();
   }
 
   private _deliver(packet: Packet): void {
+    if (packet instanceof Uint8Array) {
+      this._inFlight -= packet.length;
+      this.to.receiveData(packet);
+      return;
+    }
     switch (packet.kind) {
-      case 'data':
-        this._inFlight -= packet.bytes.length;
-        this.to.receiveData(packet.bytes);
-        break;
       case 'fin':
         this.to.receiveFin();
         break;

@@ -1,4 +1,5 @@
 import type { PeerAddress, RawStreamEvents } from '../../../loop/raw-stream.js';
+import { ByteCountDetail } from './byte-count-detail.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { netError } from './hosts.js';
 import type { NetworkCore } from './network-core.js';
@@ -50,9 +51,10 @@ export class TcpEnd {
   private _closeError: Error | null = null;
   private _flushing = false;
   private _flushScheduled = false;
-  /** `conn#<id> <this end> -> <the other>`, for traces. */
+  /** `conn#<id> <this end> -> <the other>` (and the way back), for traces. */
   private readonly _outTag: string;
-  private readonly _inTag: string;
+  private readonly _sent: ByteCountDetail;
+  private readonly _received: ByteCountDetail;
 
   constructor(
     private readonly _core: NetworkCore,
@@ -65,7 +67,8 @@ export class TcpEnd {
     remoteName: string,
   ) {
     this._outTag = `conn#${conn.id} ${localName} -> ${remoteName}`;
-    this._inTag = `conn#${conn.id} ${remoteName} -> ${localName}`;
+    this._sent = new ByteCountDetail(this._outTag);
+    this._received = new ByteCountDetail(`conn#${conn.id} ${remoteName} -> ${localName}`);
   }
 
   /** The end's own port (0 for a unix socket). */
@@ -113,7 +116,7 @@ export class TcpEnd {
       this._finish(netError('EPIPE', 'write'));
       return;
     }
-    if (!this.conn.tls) this._core.trace('send', `${this._outTag} ${chunk.length}B`);
+    if (!this.conn.tls) this._core.trace('send', this._sent.of(chunk.length));
     // The caller may reuse its buffer: the kernel copies too.
     this.out.write(new Uint8Array(chunk));
   }
@@ -260,7 +263,7 @@ export class TcpEnd {
       while (recv.bytes > 0 && this._reading()) {
         const chunk = recv.shift()!;
         consumed = true;
-        if (!this.conn.tls) this._core.trace('recv', `${this._inTag} ${chunk.length}B`);
+        if (!this.conn.tls) this._core.trace('recv', this._received.of(chunk.length));
         this._events!.data(chunk);
         if (this._state !== State.Open) return;
       }

@@ -9,6 +9,10 @@ export interface Route {
   readonly pair: string;
   /** This direction's key. */
   readonly dir: string;
+  /** @internal the link's settings when the topology's settings were at `_version` (looked up per segment: cached) */
+  _settings: LinkSettings;
+  /** @internal */
+  _version: number;
 }
 
 function pairKey(a: string, b: string): string {
@@ -17,12 +21,12 @@ function pairKey(a: string, b: string): string {
 
 /** The route from host `from` to host `to`. */
 export function route(from: string, to: string): Route {
-  return { from, to, pair: pairKey(from, to), dir: `${from}>${to}` };
+  return { from, to, pair: pairKey(from, to), dir: `${from}>${to}`, _settings: BUILTIN_LINK, _version: -1 };
 }
 
 /** The same link the other way. */
 export function reverse(r: Route): Route {
-  return { from: r.to, to: r.from, pair: r.pair, dir: `${r.to}>${r.from}` };
+  return { from: r.to, to: r.from, pair: r.pair, dir: `${r.to}>${r.from}`, _settings: BUILTIN_LINK, _version: -1 };
 }
 
 /**
@@ -44,6 +48,8 @@ export class Topology {
   private readonly _delays = new Map<string, number>();
   /** Per direction (`from>to`): when the link is free to start the next transmission. */
   private readonly _busy = new Map<string, number>();
+  /** Bumped by every change of link settings: what routes cached before is stale. */
+  private _version = 0;
 
   /** Whether `address` is a host of the network. */
   isHost(address: string): boolean {
@@ -70,6 +76,7 @@ export class Topology {
   setDefaults(options: LinkOptions): void {
     this._defaults = Object.freeze({ ...this._defaults, ...options });
     this._cache.clear();
+    this._version++;
   }
 
   /** Set options for the link between `a` and `b` (merged over what it had). */
@@ -77,6 +84,7 @@ export class Topology {
     const key = pairKey(a, b);
     this._links.set(key, { ...this._links.get(key), ...options });
     this._cache.delete(key);
+    this._version++;
   }
 
   /** The settings of the link between `a` and `b`. */
@@ -93,6 +101,15 @@ export class Topology {
       this._cache.set(key, s);
     }
     return s;
+  }
+
+  /** The settings of `route`'s link (`settingsOf(route.pair)`, without a lookup while nothing changed). */
+  linkOf(route: Route): LinkSettings {
+    if (route._version !== this._version) {
+      route._settings = this.settingsOf(route.pair);
+      route._version = this._version;
+    }
+    return route._settings;
   }
 
   /** The default settings (what a unix socket's buffers follow). */
@@ -135,7 +152,7 @@ export class Topology {
    * jitter, so that other runs' draws do not shift).
    */
   oneWay(route: Route, random: () => number): number {
-    const s = this.settingsOf(route.pair);
+    const s = this.linkOf(route);
     let ms = s.latency;
     if (this._delays.size > 0) ms += this._delays.get(route.pair) ?? 0;
     if (s.jitter > 0) ms += random() * s.jitter;
@@ -152,7 +169,7 @@ export class Topology {
    * free): returns when the last byte is on it. Unlimited bandwidth: `now`.
    */
   transmit(route: Route, n: number, now: number): number {
-    const bw = this.settingsOf(route.pair).bandwidth;
+    const bw = this.linkOf(route).bandwidth;
     if (bw === Infinity || n === 0) return now;
     const end = now + (n * 1000) / bw;
     this._busy.set(route.dir, end);

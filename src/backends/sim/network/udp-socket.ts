@@ -216,7 +216,7 @@ export class UdpSocket implements RawDatagramSocket, PortBinding {
     }
     const topology = core.topology;
     const route = makeRoute(this.host, dest.address);
-    const link = topology.settingsOf(route.pair);
+    const link = topology.linkOf(route);
     const key = `${dest.address}|${dest.port}`;
     const overtaken = this._reordered.get(key);
     // All three are drawn for every datagram, so that one probability or fault never shifts the others' draws.
