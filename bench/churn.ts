@@ -7,7 +7,7 @@
  */
 import FakeTimers from '@sinonjs/fake-timers';
 import { simulate } from '../src/index.js';
-import { compare, now, printRow, seededDelays, speedRow, usPer, type Benchmark, type Row } from './harness.js';
+import { compare, keepUntilNextTrial, now, printRow, seededDelays, speedRow, usPer, type Benchmark, type Row } from './harness.js';
 
 const NAME = 'churn';
 const PENDING = 1e4;
@@ -34,6 +34,11 @@ async function ours(): Promise<number> {
     await done;
     elapsed = now() - t0;
     if (loop.time() !== SPAN) throw new Error(`churn: expected to end at ${SPAN} ms, got ${loop.time()}`);
+    const h1 = loop.callLater(1, noop);
+    const h2 = loop.callSoon(noop);
+    h1.cancel();
+    h2.cancel();
+    keepUntilNextTrial('ours', world, done, h1, h2);
   });
   return elapsed;
 }
@@ -52,6 +57,7 @@ function peer(): number {
   clock.tick(SPAN);
   const elapsed = now() - t0;
   if (!finished || clock.now !== SPAN) throw new Error(`churn: fake-timers ended at ${clock.now}, expected ${SPAN}`);
+  keepUntilNextTrial('peer', clock);
   return elapsed;
 }
 

@@ -197,3 +197,15 @@ export function usPer(ms: number, count: number): number {
 export function heapMB(): number {
   return process.memoryUsage().heapUsed / (1024 * 1024);
 }
+
+/**
+ * Objects of the trial before, kept until the next one: the harness forces a
+ * full GC before every trial, and once no instance of a class is alive that
+ * GC drops its hidden classes and V8 discards the code optimized for them, so
+ * each trial would time a cold JIT. A long-running program always has live
+ * instances; benchmarks keep their last trial's objects, on both sides alike.
+ */
+const kept = new Map<string, unknown[]>();
+export function keepUntilNextTrial(slot: string, ...xs: unknown[]): void {
+  kept.set(slot, xs);
+}
