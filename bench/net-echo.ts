@@ -5,12 +5,12 @@
  * each against raw `node:net` in the same topology. Goal: >= 0.9x raw.
  */
 import net from 'node:net';
-import { Protocol, openConnection, startServer, type EventLoop, type Server, type SocketAddress, type StreamReader, type StreamWriter, type Transport } from '../src/index.js';
+import { openConnection, startServer, type EventLoop, type Server, type SocketAddress, type StreamReader, type StreamWriter, type Transport } from '../src/index.js';
 import { compare, now, printRow, type Benchmark, type Row } from './harness.js';
-import { message, onLoop, rateRow } from './net-support.js';
+import { ECHO_SIZE, EchoProtocol, message, onLoop, PingProtocol, rateRow } from './net-support.js';
 
 const NAME = 'net-echo';
-const SIZE = 64;
+const SIZE = ECHO_SIZE;
 const N = 1e5;
 const CONNS = 50;
 const PER_CONN = 2000;
@@ -44,38 +44,6 @@ export async function rawEcho(conns: number, per: number): Promise<number> {
   for (const s of sockets) s.destroy();
   await new Promise<void>((r) => server.close(() => r()));
   return elapsed;
-}
-
-class EchoProtocol extends Protocol {
-  private t: Transport | null = null;
-  override connectionMade(t: Transport): void {
-    this.t = t;
-  }
-  override dataReceived(d: Uint8Array): void {
-    this.t!.write(d);
-  }
-}
-
-/** The client side of the Protocol-API echo: `per` sequential round trips, then resolves `done`. */
-class PingProtocol extends Protocol {
-  private t: Transport | null = null;
-  private got = 0;
-  constructor(private left: number, private readonly done: () => void) {
-    super();
-  }
-  override connectionMade(t: Transport): void {
-    this.t = t;
-  }
-  start(): void {
-    this.t!.write(MSG);
-  }
-  override dataReceived(d: Uint8Array): void {
-    this.got += d.length;
-    if (this.got < SIZE) return;
-    this.got -= SIZE;
-    if (--this.left === 0) this.done();
-    else this.t!.write(MSG);
-  }
 }
 
 const portOf = (server: Server): number => (server.sockets()[0]!.getsockname() as SocketAddress).port;

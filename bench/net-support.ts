@@ -1,11 +1,11 @@
 /**
  * Shared pieces of the network benchmarks (bench/net-*.ts): throughput rows
  * (higher is better, ratio = ours / peer), a simloop run with setup outside
- * the timed section, and the test certificates for TLS.
+ * the timed section, the test certificates for TLS, and the echo protocols.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EventLoop } from '../src/index.js';
+import { EventLoop, Protocol, type Transport } from '../src/index.js';
 import type { Row } from './harness.js';
 
 /** A throughput row: `ratio` = ours / peer, so >= goal.min meets a goal stated as a fraction of the peer. */
@@ -44,4 +44,44 @@ export function message(size: number): Uint8Array {
   const b = new Uint8Array(size);
   for (let i = 0; i < size; i++) b[i] = (i * 31 + 7) & 0xff;
   return b;
+}
+
+/** The size of an echo benchmark's message. */
+export const ECHO_SIZE = 64;
+const ECHO_MSG = message(ECHO_SIZE);
+
+/** The server side of a Protocol-API echo: writes back what it receives. */
+export class EchoProtocol extends Protocol {
+  private t: Transport | null = null;
+  override connectionMade(t: Transport): void {
+    this.t = t;
+  }
+  override dataReceived(d: Uint8Array): void {
+    this.t!.write(d);
+  }
+}
+
+/** The client side of a Protocol-API echo: `left` sequential round trips of ECHO_SIZE bytes from `start()`, then `done()`. */
+export class PingProtocol extends Protocol {
+  private t: Transport | null = null;
+  private got = 0;
+  constructor(
+    private left: number,
+    private readonly done: () => void,
+  ) {
+    super();
+  }
+  override connectionMade(t: Transport): void {
+    this.t = t;
+  }
+  start(): void {
+    this.t!.write(ECHO_MSG);
+  }
+  override dataReceived(d: Uint8Array): void {
+    this.got += d.length;
+    if (this.got < ECHO_SIZE) return;
+    this.got -= ECHO_SIZE;
+    if (--this.left === 0) this.done();
+    else this.t!.write(ECHO_MSG);
+  }
 }

@@ -4,17 +4,18 @@
  * sides, against raw `node:tls` in the same topology. Goal: >= 0.9x raw.
  */
 import tls from 'node:tls';
-import { Protocol, type EventLoop, type SocketAddress, type Transport } from '../src/index.js';
+import type { EventLoop, SocketAddress } from '../src/index.js';
 import { compare, now, printRow, type Benchmark, type Row } from './harness.js';
-import { message, onLoop, rateRow, tlsCerts } from './net-support.js';
+import { ECHO_SIZE, EchoProtocol, message, onLoop, PingProtocol, rateRow, tlsCerts } from './net-support.js';
 
 const NAME = 'net-tls';
-const SIZE = 64;
+const SIZE = ECHO_SIZE;
 const N = 2e4;
 const MSG = message(SIZE);
 
-async function raw(): Promise<number> {
-  const server = tls.createServer(tlsCerts.server, (s) => s.on('data', (d) => s.write(d)));
+/** Raw node:tls: a server echoing what it reads, one client doing `n` sequential round trips (TCP_NODELAY on both ends, as ours). */
+export async function rawTls(n: number = N): Promise<number> {
+  const server = tls.createServer({ ...tlsCerts.server, noDelay: true }, (s) => s.on('data', (d) => s.write(d)));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   const s = await new Promise<tls.TLSSocket>((r) => {
@@ -24,7 +25,7 @@ async function raw(): Promise<number> {
   const msg = Buffer.from(MSG);
   const t0 = now();
   await new Promise<void>((done) => {
-    let left = N;
+    let left = n;
     let got = 0;
     s.on('data', (d: Buffer) => {
       got += d.length;
@@ -41,44 +42,13 @@ async function raw(): Promise<number> {
   return elapsed;
 }
 
-class Echo extends Protocol {
-  private t: Transport | null = null;
-  override connectionMade(t: Transport): void {
-    this.t = t;
-  }
-  override dataReceived(d: Uint8Array): void {
-    this.t!.write(d);
-  }
-}
-
-class Ping extends Protocol {
-  private t: Transport | null = null;
-  private got = 0;
-  private left = N;
-  constructor(private readonly done: () => void) {
-    super();
-  }
-  override connectionMade(t: Transport): void {
-    this.t = t;
-  }
-  start(): void {
-    this.t!.write(MSG);
-  }
-  override dataReceived(d: Uint8Array): void {
-    this.got += d.length;
-    if (this.got < SIZE) return;
-    this.got -= SIZE;
-    if (--this.left === 0) this.done();
-    else this.t!.write(MSG);
-  }
-}
-
-function ours(): Promise<number> {
+/** simloop Protocol API with `ssl` on both ends: `n` sequential round trips. */
+export function oursTls(n: number = N): Promise<number> {
   return onLoop(async (loop: EventLoop) => {
     const finished = loop.createFuture<void>();
-    const server = await loop.createServer(() => new Echo(), '127.0.0.1', 0, { ssl: tlsCerts.server });
+    const server = await loop.createServer(() => new EchoProtocol(), '127.0.0.1', 0, { ssl: tlsCerts.server });
     const port = (server.sockets()[0]!.getsockname() as SocketAddress).port;
-    const [t, ping] = await loop.createConnection(() => new Ping(() => finished.setResult(undefined)), '127.0.0.1', port, {
+    const [t, ping] = await loop.createConnection(() => new PingProtocol(n, () => finished.setResult(undefined)), '127.0.0.1', port, {
       ssl: { ca: tlsCerts.client.ca },
       serverHostname: 'localhost',
     });
@@ -96,7 +66,7 @@ export const netTls: Benchmark = {
   name: NAME,
   title: `TLS echo on 127.0.0.1, ${N} sequential ${SIZE}-byte round trips, vs raw node:tls (round trips/s)`,
   async run(): Promise<Row[]> {
-    const [r, o] = await compare([raw, ours], { warmup: 0, repeats: 3 });
+    const [r, o] = await compare([() => rawTls(), () => oursTls()], { warmup: 0, repeats: 3 });
     const rtps = (ms: number): number => N / (ms / 1000);
     const row = rateRow(NAME, `1 conn, ${N} sequential, Protocol`, 'rt/s', 'node:tls', rtps(r!), rtps(o!), 0.9);
     printRow(row);

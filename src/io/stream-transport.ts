@@ -333,7 +333,14 @@ export class StreamTransport implements Transport {
   private readonly _events: RawStreamEvents = {
     data: (chunk) => this._push(chunk),
     end: () => this._push(EOF),
-    drain: () => this._schedule(this._onDrain),
+    // Only a paused protocol has anything to learn from a drain, and a
+    // protocol is only ever paused within a write that left bytes buffered,
+    // which makes the stream report the next drain: the rest need no loop
+    // callback (over TLS, Node completes every write later, so each one
+    // ends in a drain).
+    drain: () => {
+      if (this._protocolPaused) this._schedule(this._onDrain);
+    },
     close: (error) => {
       if (this._detached) return;
       // A broken connection ends reading at once: what is held for a paused reader is lost with it.

@@ -3,12 +3,16 @@
  * bytes are appended at the end and consumed from the front. Consuming only
  * moves an offset, and appending compacts or grows the storage, so a long
  * stream of small reads costs O(bytes), not O(bytes x reads) as deleting a
- * prefix of a `bytearray` does.
+ * prefix of a `bytearray` does. A chunk handed over with `adopt` while the
+ * buffer is empty is kept as it is, and what is taken from it is a view, not
+ * a copy: a connection whose reader keeps up (the usual case) copies no byte.
  */
 export class ByteBuffer {
   private _buf: Buffer = EMPTY;
   private _start = 0;
   private _end = 0;
+  /** `_buf` is an adopted chunk: never written to (views of it were handed out). */
+  private _adopted = false;
 
   /** Bytes held. */
   get length(): number {
@@ -19,17 +23,45 @@ export class ByteBuffer {
   append(data: Uint8Array): void {
     const n = data.length;
     if (n === 0) return;
-    if (this._end + n > this._buf.length) this._makeRoom(n);
+    if (this._adopted || this._end + n > this._buf.length) this._makeRoom(n);
     this._buf.set(data, this._end);
     this._end += n;
   }
 
-  /** Remove the first `n` bytes (at most all of them) and return them as a new Buffer. */
+  /**
+   * Append `chunk`, which the caller gives up: nobody may write to it any
+   * more. When the buffer is empty it is held without a copy, and takes
+   * return views of it; otherwise it is copied like `append`.
+   */
+  adopt(chunk: Uint8Array): void {
+    const n = chunk.length;
+    if (n === 0) return;
+    if (this._end !== this._start) {
+      this.append(chunk);
+      return;
+    }
+    this._buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, n);
+    this._start = 0;
+    this._end = n;
+    this._adopted = true;
+  }
+
+  /**
+   * Remove the first `n` bytes (at most all of them) and return them as a
+   * Buffer of the caller's own: a copy, or a view of an adopted chunk (whose
+   * bytes nobody writes to any more).
+   */
   take(n: number): Buffer {
     const len = this.length;
     if (n > len) n = len;
-    const out = Buffer.allocUnsafe(n);
-    this._buf.copy(out, 0, this._start, this._start + n);
+    const start = this._start;
+    let out: Buffer;
+    if (this._adopted) {
+      out = start === 0 && n === this._buf.length ? this._buf : this._buf.subarray(start, start + n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      this._buf.copy(out, 0, start, start + n);
+    }
     this._drop(n);
     return out;
   }
@@ -67,15 +99,19 @@ export class ByteBuffer {
     this._start += n;
     if (this._start === this._end) {
       this._start = this._end = 0;
-      // A burst that grew the storage far past what is used should not pin
-      // that memory for the life of the connection.
-      if (this._buf.length > SHRINK_ABOVE) this._buf = EMPTY;
+      // An adopted chunk is never reused as storage; and a burst that grew
+      // the storage far past what is used should not pin that memory for
+      // the life of the connection.
+      if (this._adopted || this._buf.length > SHRINK_ABOVE) {
+        this._buf = EMPTY;
+        this._adopted = false;
+      }
     }
   }
 
   private _makeRoom(n: number): void {
     const len = this.length;
-    const cap = this._buf.length;
+    const cap = this._adopted ? 0 : this._buf.length;
     if (len + n <= cap && this._start >= cap >>> 1) {
       // Enough room once the consumed prefix is reclaimed, and reclaiming it
       // moves at most half the storage.
@@ -86,6 +122,7 @@ export class ByteBuffer {
       const next = Buffer.allocUnsafe(size);
       this._buf.copy(next, 0, this._start, this._end);
       this._buf = next;
+      this._adopted = false;
     }
     this._start = 0;
     this._end = len;

@@ -48,9 +48,15 @@ export class FlowControlProtocol extends Protocol {
   }
 
   /** @internal what drain() awaits: nothing unless writing is paused; `ECONNRESET` once the connection is lost. */
-  async _drainHelper(): Promise<void> {
-    if (this._connectionLost) throw connectionLostError();
-    if (!this._paused) return;
+  _drainHelper(): Promise<void> {
+    if (this._connectionLost) return Promise.reject(connectionLostError());
+    // Not paused (the usual case): a settled promise, without the frame and
+    // promises of an async function.
+    if (!this._paused) return DRAINED;
+    return this._waitDrained();
+  }
+
+  private async _waitDrained(): Promise<void> {
     const waiter = this._loop.createFuture<void>();
     this._drainWaiters.add(waiter);
     try {
@@ -60,3 +66,6 @@ export class FlowControlProtocol extends Protocol {
     }
   }
 }
+
+/** What `_drainHelper` returns when there is nothing to wait for (settled promises are immutable, so one serves all). */
+const DRAINED: Promise<void> = Promise.resolve();

@@ -111,7 +111,12 @@ export class StreamReaderProtocol extends FlowControlProtocol {
   }
 
   override dataReceived(data: Uint8Array): void {
-    this._reader?.feedData(data);
+    const reader = this._reader;
+    if (reader === null) return;
+    // A transport's chunk is nobody else's once delivered: the reader keeps
+    // it without a copy. Anything else (a string, from a caller) is copied.
+    if (data instanceof Uint8Array) reader._feedOwned(data);
+    else reader.feedData(data);
   }
 
   /** Feeds EOF to the reader; keeps the transport open (to write more) unless it is TLS, as asyncio. */

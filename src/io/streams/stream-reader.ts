@@ -26,6 +26,26 @@ export interface StreamReaderOptions {
 const NEWLINE = Buffer.from('\n');
 const NEWLINE_ONLY = [NEWLINE];
 
+/** What a read step returns when it needs more data than is buffered. */
+const WAIT = Symbol('WAIT');
+
+/** The state of one `readuntil` across waits: the separators and how far the buffer is known to hold none. */
+class SeparatorSearch {
+  readonly minSeplen: number;
+  readonly maxSeplen: number;
+  /** Bytes before this index are known to hold no complete separator. */
+  offset = 0;
+  /** `seps` sorted by length, as `checkSeparators` returns them. */
+  constructor(readonly seps: Uint8Array[]) {
+    this.minSeplen = seps[0]!.length;
+    this.maxSeplen = seps[seps.length - 1]!.length;
+  }
+}
+
+function lineResult(line: Uint8Array): IteratorResult<Uint8Array> {
+  return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
+}
+
 /** Check a limit: a positive integer (asyncio: "Limit cannot be <= 0"). */
 export function checkLimit(limit: unknown, where: string): number {
   if (typeof limit !== 'number' || Number.isNaN(limit)) {
@@ -55,7 +75,8 @@ function checkSeparators(separator: unknown): Uint8Array[] {
  * throw `LimitOverrunError` when no separator is found within it; and the
  * transport is paused while more than twice the limit is buffered, resumed
  * once reading brings it down to the limit. Results are Uint8Arrays (Node
- * Buffers) that the caller owns.
+ * Buffers) that the caller owns: copies of what `feedData` got, or views of
+ * the chunks a transport handed over (no one else writes to those).
  */
 export class StreamReader implements AsyncIterable<Uint8Array> {
   /** @internal */ readonly _limit: number;
@@ -124,6 +145,23 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     const bytes = toBytes(data, 'feedData: data');
     if (bytes.length === 0) return;
     this._buffer.append(bytes);
+    this._fed();
+  }
+
+  /**
+   * @internal feedData for a chunk that the caller gives up (a transport's
+   * received bytes, which nobody writes to): kept without a copy when
+   * nothing else is buffered.
+   */
+  _feedOwned(chunk: Uint8Array): void {
+    if (this._eof) throw new InvalidStateError('feedData after feedEof');
+    if (chunk.length === 0) return;
+    this._buffer.adopt(chunk);
+    this._fed();
+  }
+
+  /** Bytes were added: wake the reader, and pause the transport above twice the limit. */
+  private _fed(): void {
     this._wakeupWaiter();
     const transport = this._transport;
     if (transport !== null && !this._paused && this._buffer.length > 2 * this._limit) {
@@ -145,18 +183,22 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * the buffer (up to and including its newline if it is there, else all of
    * it), so the next read starts after it.
    */
-  async readline(): Promise<Uint8Array> {
-    try {
-      return await this._readuntil(NEWLINE_ONLY);
-    } catch (e) {
-      if (e instanceof IncompleteReadError) return e.partial;
-      if (e instanceof LimitOverrunError) {
-        if (this._buffer.startsWithAt(NEWLINE, e.consumed)) this._buffer.skip(e.consumed + NEWLINE.length);
-        else this._buffer.clear();
-        this._maybeResumeTransport();
+  readline(): Promise<Uint8Array> {
+    if (this._exception !== null) return Promise.reject(this._exception);
+    const search = new SeparatorSearch(NEWLINE_ONLY);
+    return this._attempt('readline', () => {
+      try {
+        return this._readuntilStep(search);
+      } catch (e) {
+        if (e instanceof IncompleteReadError) return e.partial;
+        if (e instanceof LimitOverrunError) {
+          if (this._buffer.startsWithAt(NEWLINE, e.consumed)) this._buffer.skip(e.consumed + NEWLINE.length);
+          else this._buffer.clear();
+          this._maybeResumeTransport();
+        }
+        throw e;
       }
-      throw e;
-    }
+    });
   }
 
   /**
@@ -168,41 +210,39 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * data stays buffered.
    */
   readuntil(separator: BytesLike | BytesLike[] = NEWLINE): Promise<Uint8Array> {
-    return this._readuntil(checkSeparators(separator));
+    const search = new SeparatorSearch(checkSeparators(separator));
+    if (this._exception !== null) return Promise.reject(this._exception);
+    return this._attempt('readuntil', () => this._readuntilStep(search));
   }
 
-  private async _readuntil(seps: Uint8Array[]): Promise<Uint8Array> {
-    if (this._exception !== null) throw this._exception;
-    const minSeplen = seps[0]!.length;
-    const maxSeplen = seps[seps.length - 1]!.length;
+  /** One look for a separator in what is buffered: the chunk up to it, or WAIT for more data. */
+  private _readuntilStep(search: SeparatorSearch): Uint8Array | typeof WAIT {
+    const { seps, minSeplen, maxSeplen } = search;
     const buffer = this._buffer;
-    // Bytes before `offset` are known to hold no complete separator.
-    let offset = 0;
+    const buflen = buffer.length;
     let matchStart = -1;
     let matchEnd = -1;
-    for (;;) {
-      const buflen = buffer.length;
-      if (buflen - offset >= minSeplen) {
-        for (const sep of seps) {
-          const i = buffer.indexOf(sep, offset);
-          if (i !== -1) {
-            const end = i + sep.length;
-            if (matchEnd === -1 || end < matchEnd) {
-              matchEnd = end;
-              matchStart = i;
-            }
+    if (buflen - search.offset >= minSeplen) {
+      for (const sep of seps) {
+        const i = buffer.indexOf(sep, search.offset);
+        if (i !== -1) {
+          const end = i + sep.length;
+          if (matchEnd === -1 || end < matchEnd) {
+            matchEnd = end;
+            matchStart = i;
           }
         }
-        if (matchEnd !== -1) break;
-        offset = Math.max(0, buflen + 1 - maxSeplen);
-        if (offset > this._limit) {
-          throw new LimitOverrunError('Separator is not found, and chunk exceed the limit', offset);
+      }
+      if (matchEnd === -1) {
+        search.offset = Math.max(0, buflen + 1 - maxSeplen);
+        if (search.offset > this._limit) {
+          throw new LimitOverrunError('Separator is not found, and chunk exceed the limit', search.offset);
         }
       }
-      if (this._eof) {
-        throw new IncompleteReadError(buffer.take(buffer.length), null);
-      }
-      await this._waitForData('readuntil');
+    }
+    if (matchEnd === -1) {
+      if (this._eof) throw new IncompleteReadError(buffer.take(buffer.length), null);
+      return WAIT;
     }
     if (matchStart > this._limit) {
       throw new LimitOverrunError('Separator is found, but chunk is longer than limit', matchStart);
@@ -218,55 +258,59 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    */
   read(n = -1): Promise<Uint8Array> {
     checkCount(n, 'read', true);
-    return this._read(n);
+    return n >= 0 ? this._readSome(n) : this._readAll();
   }
 
-  private async _read(n: number): Promise<Uint8Array> {
-    if (this._exception !== null) throw this._exception;
-    if (n === 0) return emptyBytes();
-    if (n < 0) {
-      // asyncio reads limit-sized blocks so that flow control keeps working
-      // while the whole stream is collected.
-      const blocks: Uint8Array[] = [];
-      for (;;) {
-        const block = await this._read(this._limit);
-        if (block.length === 0) break;
-        blocks.push(block);
-      }
-      return blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
+  private async _readAll(): Promise<Uint8Array> {
+    // asyncio reads limit-sized blocks so that flow control keeps working
+    // while the whole stream is collected.
+    const blocks: Uint8Array[] = [];
+    for (;;) {
+      const block = await this._readSome(this._limit);
+      if (block.length === 0) break;
+      blocks.push(block);
     }
-    if (this._buffer.length === 0 && !this._eof) await this._waitForData('read');
-    const data = this._buffer.take(n);
-    this._maybeResumeTransport();
-    return data;
+    return blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
+  }
+
+  /** read(n) for n >= 0: waits once at most, and only when nothing is buffered. */
+  private _readSome(n: number): Promise<Uint8Array> {
+    if (this._exception !== null) return Promise.reject(this._exception);
+    if (n === 0) return Promise.resolve(emptyBytes());
+    let waited = false;
+    return this._attempt('read', () => {
+      if (!waited && this._buffer.length === 0 && !this._eof) {
+        waited = true;
+        return WAIT;
+      }
+      const data = this._buffer.take(n);
+      this._maybeResumeTransport();
+      return data;
+    });
   }
 
   /** Read exactly `n` bytes; at EOF first, `IncompleteReadError` with what was buffered (now consumed). */
   readexactly(n: number): Promise<Uint8Array> {
     checkCount(n, 'readexactly');
     if (n < 0) throw new RangeError(`readexactly: n must not be negative, got ${n}`);
-    return this._readexactly(n);
-  }
-
-  private async _readexactly(n: number): Promise<Uint8Array> {
-    if (this._exception !== null) throw this._exception;
-    if (n === 0) return emptyBytes();
-    while (this._buffer.length < n) {
-      if (this._eof) throw new IncompleteReadError(this._buffer.take(this._buffer.length), n);
-      await this._waitForData('readexactly');
-    }
-    const data = this._buffer.take(n);
-    this._maybeResumeTransport();
-    return data;
+    if (this._exception !== null) return Promise.reject(this._exception);
+    if (n === 0) return Promise.resolve(emptyBytes());
+    return this._attempt('readexactly', () => {
+      const buffer = this._buffer;
+      if (buffer.length < n) {
+        if (this._eof) throw new IncompleteReadError(buffer.take(buffer.length), n);
+        return WAIT;
+      }
+      const data = buffer.take(n);
+      this._maybeResumeTransport();
+      return data;
+    });
   }
 
   /** Iterate over lines (`readline()`) until one comes back empty (EOF). */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return {
-      next: async (): Promise<IteratorResult<Uint8Array>> => {
-        const line = await this.readline();
-        return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
-      },
+      next: (): Promise<IteratorResult<Uint8Array>> => this.readline().then(lineResult),
     };
   }
 
@@ -296,10 +340,35 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
+   * Run a read's `step` now and, each time it asks to WAIT, again right
+   * after the next `feedData`, `feedEof` or `setException` wakes the reader.
+   * The returned promise settles with the step's result or error. The waiter
+   * future is awaited through its `then`, called here in the reading task's
+   * own code, so the task counts as awaiting it (cancellation reaches it, as
+   * in asyncio's `await self._waiter`), while a read that finds its data
+   * buffered settles at once: no async frame, and one promise reaction from
+   * the wakeup to the reader's code.
+   */
+  private _attempt(funcName: string, step: () => Uint8Array | typeof WAIT): Promise<Uint8Array> {
+    try {
+      const r = step();
+      if (r !== WAIT) return Promise.resolve(r);
+      return this._waitForData(funcName).then(() => this._retry(funcName, step));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** The step again after a wakeup; waits once more when it asks to. */
+  private _retry(funcName: string, step: () => Uint8Array | typeof WAIT): Uint8Array | Promise<Uint8Array> {
+    const r = step();
+    return r !== WAIT ? r : this._waitForData(funcName).then(() => this._retry(funcName, step));
+  }
+
+  /**
    * The future to await for `feedData`, `feedEof` or `setException`; one
-   * reader at a time. It is returned rather than awaited here (one async
-   * frame less per wait on the hot path); a waiter cancelled with its task
-   * no longer counts as waiting.
+   * reader at a time; a waiter cancelled with its task no longer counts as
+   * waiting.
    */
   private _waitForData(funcName: string): Future<void> {
     const pending = this._waiter;

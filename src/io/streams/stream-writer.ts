@@ -107,16 +107,24 @@ export class StreamWriter<T extends WriteTransport = Transport> implements Async
    * (the error the connection was lost to), or `ECONNRESET` ("Connection
    * lost") once the connection is gone.
    */
-  async drain(): Promise<void> {
-    if (this._reader !== null) {
-      const exc = this._reader.exception();
-      if (exc !== null) throw exc;
+  drain(): Promise<void> {
+    try {
+      if (this._reader !== null) {
+        const exc = this._reader.exception();
+        if (exc !== null) return Promise.reject(exc);
+      }
+      if (this._transport.isClosing()) return this._drainClosing();
+      // Usually a settled promise: a drain that has nothing to wait for costs no async frame.
+      return this._protocol._drainHelper();
+    } catch (e) {
+      return Promise.reject(e);
     }
-    if (this._transport.isClosing()) {
-      // Yield once so connectionLost can run: otherwise a `write(); await
-      // drain()` loop on a closing transport would never see the loss.
-      await sleepOn(this._loop, 0, undefined);
-    }
+  }
+
+  private async _drainClosing(): Promise<void> {
+    // Yield once so connectionLost can run: otherwise a `write(); await
+    // drain()` loop on a closing transport would never see the loss.
+    await sleepOn(this._loop, 0, undefined);
     await this._protocol._drainHelper();
   }
 
