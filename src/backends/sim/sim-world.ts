@@ -14,7 +14,7 @@ import { describeTaskStep, isFuture } from '../../tasks/future.js';
 import { cancelAllTasks } from '../../tasks/run.js';
 import { Task } from '../../tasks/task.js';
 import { installFakeGlobals } from './fake-globals.js';
-import { TraceRecorder, type TraceEvent } from './trace-recorder.js';
+import { TraceRecorder, type TraceDetail, type TraceEvent } from './trace-recorder.js';
 
 export type { TraceEvent } from './trace-recorder.js';
 import { SimSelector, type IdleVerdict } from './sim-selector.js';
@@ -342,11 +342,12 @@ export class SimWorld implements AsyncDisposable {
   }
 
   private readonly _onTrace = (kind: string, task: TaskRef | null, handle: Handle | null, detail?: string): void => {
-    let d = detail;
+    let d: TraceDetail = detail;
     if (d === undefined && handle !== null) {
       if (kind === 'step') d = describeTaskStep(handle);
       const cb = handle._callback;
-      if (d === undefined && handle._task === null && cb !== null) d = cb.name || 'anonymous';
+      // The callback itself: the recorder reads its name only when the trace is read.
+      if (d === undefined && handle._task === null && cb !== null) d = cb as (...args: never[]) => unknown;
     }
     this._trace.record(this.clock.now(), kind, task === null ? null : task.getName(), handle === null ? -1 : handle._seq, d);
     if (handle !== null && kind !== 'cancel') this._totalSteps++;

@@ -1,3 +1,10 @@
+/**
+ * An event's detail as recorded: a string, a time delta in ms (shown `+n`),
+ * or a callback, whose name is read only when the trace is read (reading a
+ * function's name on every traced callback showed in profiles).
+ */
+export type TraceDetail = string | number | ((...args: never[]) => unknown) | undefined;
+
 /** One event of a run's trace: identical for equal programs and seeds. */
 export interface TraceEvent {
   /** Virtual time (ms). */
@@ -29,7 +36,7 @@ export class TraceRecorder {
   /** Per block: time, kind id, task id (-1: none), handle (-1: none) of each event. */
   private readonly _numbers: Float64Array[] = [];
   /** Per block: each event's detail: a string, a number (a time delta: `+n`), or undefined. */
-  private readonly _details: (string | number | undefined)[][] = [];
+  private readonly _details: TraceDetail[][] = [];
   /** Slots in the blocks so far (at most `limit`). */
   private _capacity = 0;
   private readonly _strings: string[] = [];
@@ -48,7 +55,7 @@ export class TraceRecorder {
   }
 
   /** Record one event; `handle` is a sequence number or -1, `task` a name or null. */
-  record(time: number, kind: string, task: string | null, handle: number, detail: string | number | undefined): void {
+  record(time: number, kind: string, task: string | null, handle: number, detail: TraceDetail): void {
     this._total++;
     let slot: number;
     if (this._length < this._capacity) {
@@ -86,7 +93,7 @@ export class TraceRecorder {
       const handle = numbers[at + 3]!;
       if (handle >= 0) ev.handle = `#${handle}`;
       const d = this._details[slot >>> BLOCK_BITS]![slot & BLOCK_MASK];
-      if (d !== undefined) ev.detail = typeof d === 'number' ? `+${d}` : d;
+      if (d !== undefined) ev.detail = typeof d === 'number' ? `+${d}` : typeof d === 'function' ? d.name || 'anonymous' : d;
       out[k] = ev;
     }
     return out;
