@@ -9,9 +9,9 @@ import type {
   StreamListener,
   StreamListenHandlers,
   StreamListenOptions,
-  TlsSettings,
 } from '../../loop/stream-driver.js';
 import { NodeRawStream, type NodeStreamInfo } from './node-raw-stream.js';
+import { finishServerHandshake, tlsClientOptions, tlsServerOptions } from '../../io/tls-settings.js';
 
 /** Whether this Node's `server.listen` takes `reusePort` (added in 22.12 and 23.1). */
 export function nodeSupportsReusePort(version: string = process.versions.node): boolean {
@@ -29,9 +29,6 @@ export function nodeSupportsReusePort(version: string = process.versions.node): 
  * the connection underneath and `startTls` upgrade any stream.
  */
 export class NodeStreamDriver implements StreamDriver {
-  /** Secure contexts made from TLS option objects, so a server builds one per options object, not one per connection. */
-  private readonly _contexts = new WeakMap<object, tls.SecureContext>();
-
   connect(options: StreamConnectOptions): Promise<RawStream> {
     const { signal } = options;
     return new Promise<RawStream>((resolve, reject) => {
@@ -161,12 +158,12 @@ export class NodeStreamDriver implements StreamDriver {
       };
       try {
         if (options.serverSide) {
-          const opts = this._serverOptions(options.ssl);
+          const opts = tlsServerOptions(options.ssl);
           secureContext = opts.secureContext;
           tlsSocket = new tls.TLSSocket(socket, { ...opts, isServer: true });
         } else {
-          const opts = this._clientOptions(options.ssl, options.serverHostname);
-          secureContext = opts.secureContext!;
+          const opts = tlsClientOptions(options.ssl, options.serverHostname);
+          secureContext = opts.secureContext;
           tlsSocket = tls.connect({ ...opts, socket });
         }
       } catch (e) {
@@ -175,26 +172,11 @@ export class NodeStreamDriver implements StreamDriver {
       }
       const onSecure = (): void => {
         if (options.serverSide) {
-          // What tls.Server does for its sockets (a server-side TLSSocket made
-          // directly gets none of it): check the client's certificate when
-          // one was requested, then hand errors to the 'error' event.
-          const internals = tlsSocket as unknown as TlsSocketInternals;
-          if (internals._requestCert === true) {
-            const verify = internals._handle?.verifyError;
-            // Fail closed: a Node without the check cannot vouch for the certificate.
-            const verifyError =
-              typeof verify === 'function' ? verify.call(internals._handle) : new Error('startTls: this Node cannot verify client certificates here');
-            if (verifyError != null) {
-              tlsSocket.authorizationError = verifyError;
-              if (internals._rejectUnauthorized === true) {
-                fail(verifyError);
-                return;
-              }
-            } else {
-              tlsSocket.authorized = true;
-            }
+          const verifyError = finishServerHandshake(tlsSocket);
+          if (verifyError !== null) {
+            fail(verifyError);
+            return;
           }
-          internals._releaseControl?.();
         }
         if (settled) return;
         settled = true;
@@ -256,73 +238,11 @@ export class NodeStreamDriver implements StreamDriver {
     }
     return new NodeRawStream(socket, info);
   }
-
-  /** tls.connect options for `ssl` and the name to check. */
-  private _clientOptions(ssl: TlsSettings, serverHostname: string | null | undefined): tls.ConnectionOptions {
-    let opts: tls.ConnectionOptions;
-    if (ssl === true) opts = { secureContext: this._context(defaultClientKey, {}) };
-    else if (isSecureContext(ssl)) opts = { secureContext: ssl };
-    else opts = { ...(ssl as tls.ConnectionOptions), secureContext: (ssl as tls.ConnectionOptions).secureContext ?? this._context(ssl, ssl as tls.SecureContextOptions) };
-    const name = serverHostname ?? opts.servername ?? opts.host;
-    if (name === '') {
-      // asyncio: server_hostname='' checks no name (the certificate chain still is).
-      opts.checkServerIdentity = () => undefined;
-      delete opts.servername;
-    } else if (name !== undefined && name !== null) {
-      // tls.connect checks the certificate against `host` (or `servername`);
-      // SNI must not be an IP address.
-      opts.host = name;
-      if (net.isIP(name) === 0) opts.servername = name;
-      else delete opts.servername;
-    }
-    return opts;
-  }
-
-  /** TLSSocket options for a server side with `ssl`, as tls.Server would make them. */
-  private _serverOptions(ssl: TlsSettings): tls.TLSSocketOptions & { secureContext: tls.SecureContext } {
-    if (ssl === true) throw new TypeError('ssl: a TLS server needs a certificate: pass TLS options (key, cert) or a SecureContext, not true');
-    if (isSecureContext(ssl)) return { secureContext: ssl };
-    const o = ssl as tls.TlsOptions;
-    const requestCert = o.requestCert === true;
-    return {
-      secureContext: o.secureContext ?? this._context(ssl, o),
-      requestCert,
-      // tls.Server's default: a requested certificate must verify.
-      rejectUnauthorized: requestCert && o.rejectUnauthorized !== false,
-      ...(o.ALPNProtocols !== undefined ? { ALPNProtocols: o.ALPNProtocols } : {}),
-      ...(o.SNICallback !== undefined ? { SNICallback: o.SNICallback } : {}),
-      ...(o.enableTrace !== undefined ? { enableTrace: o.enableTrace } : {}),
-    };
-  }
-
-  private _context(key: object, options: tls.SecureContextOptions): tls.SecureContext {
-    let ctx = this._contexts.get(key);
-    if (ctx === undefined) {
-      ctx = tls.createSecureContext(options);
-      this._contexts.set(key, ctx);
-    }
-    return ctx;
-  }
 }
-
-/** The key the default client context (`ssl: true`) is cached under. */
-const defaultClientKey = {};
 
 /** The internals of a TLSSocket that a server-side handshake outside tls.Server needs. */
 interface TlsSocketInternals {
-  _requestCert?: boolean;
-  _rejectUnauthorized?: boolean;
-  _releaseControl?(): boolean;
-  _handle?: { verifyError?(): Error | null; receive?(chunk: Buffer): void } | null;
-}
-
-/** Node's SecureContext class: exported by `node:tls` at runtime, though not in its types. */
-const SecureContextClass = (tls as unknown as { SecureContext?: abstract new (...args: never[]) => tls.SecureContext }).SecureContext;
-
-function isSecureContext(x: unknown): x is tls.SecureContext {
-  if (SecureContextClass !== undefined) return x instanceof SecureContextClass;
-  const context = (x as { context?: { constructor?: { name?: string } } } | null)?.context;
-  return context?.constructor?.name === 'SecureContext';
+  _handle?: { receive?(chunk: Buffer): void } | null;
 }
 
 function noop(): void {}

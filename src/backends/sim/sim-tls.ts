@@ -5,7 +5,7 @@ import type { SimContext } from './sim-context.js';
 import { CipherDuplex } from './tls/cipher-duplex.js';
 import { EngineWatch } from './tls/engine-watch.js';
 import { SimTlsStream, type PlaintextCounter } from './tls/sim-tls-stream.js';
-import { finishServerHandshake, tlsClientOptions, tlsServerOptions } from './tls/tls-settings.js';
+import { finishServerHandshake, tlsClientOptions, tlsServerOptions } from '../../io/tls-settings.js';
 
 export type { PlaintextCounter } from './tls/sim-tls-stream.js';
 

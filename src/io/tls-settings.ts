@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { TlsSettings } from '../../../loop/stream-driver.js';
+import type { TlsSettings } from '../loop/stream-driver.js';
 
 /**
  * Secure contexts made from TLS option objects, by the object: a server
