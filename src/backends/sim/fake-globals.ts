@@ -4,6 +4,7 @@ import { runInContext, type CapturedContext } from '../../loop/async-context.js'
 import type { EventLoop } from '../../loop/event-loop.js';
 import type { Handle, TimerHandle } from '../../loop/handle.js';
 import { realClearImmediate, realClearTimeout } from '../../loop/real-primitives.js';
+import { HostClocks } from './network/host-clocks.js';
 import type { VirtualClock } from './virtual-clock.js';
 
 /** What the fake globals need of a world. */
@@ -70,21 +71,31 @@ class FakeGlobals {
   private nextId = 1;
   /** Timers whose numeric id escaped (`+timeout`), so that clearTimeout(id) finds them, as in Node. */
   readonly byId = new Map<number, FakeTimeout>();
+  /** The world's host clocks (clock skew per simulated host), when it has a network. */
+  private readonly clocks: HostClocks | null;
 
   constructor(host: FakeGlobalsHost) {
     this.loop = host.loop;
     this.clock = host.clock;
     this.epoch = host.epoch;
     this.startTime = host.startTime;
+    this.clocks = HostClocks.of(host.loop) ?? null;
+    // network.hostTime(host) reads the same wall clock as Date.now() on that host.
+    this.clocks?.setWallClock(host.epoch, host.startTime);
   }
 
   newId(): number {
     return this.nextId++;
   }
 
-  /** Virtual wall-clock ms: the epoch plus the virtual time elapsed since the start (whole ms, as Date.now). */
+  /**
+   * Virtual wall-clock ms: the epoch plus the virtual time elapsed since the
+   * start, plus the clock skew of the simulated host the calling code is on
+   * (whole ms, as Date.now).
+   */
   dateNow(): number {
-    return Math.floor(this.epoch + (this.clock.now() - this.startTime));
+    const skew = this.clocks === null ? 0 : this.clocks.currentSkew();
+    return Math.floor(this.epoch + (this.clock.now() - this.startTime) + skew);
   }
 
   /** Schedule `fire` at `when` on the loop's timer heap and let an idle loop see it. */
@@ -356,7 +367,8 @@ const TIMER_GLOBALS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterv
 
 /**
  * Replace the global timers, `Date`, `performance.now` and `process.hrtime`
- * (with `hrtime.bigint`) by versions that follow `host`'s virtual time, until
+ * (with `hrtime.bigint`) by versions that follow `host`'s virtual time (`Date`
+ * also the clock skew of the simulated host the calling code is on), until
  * the returned function restores the originals. `queueMicrotask`,
  * `process.nextTick` and `Intl` stay real. Only one world may fake the globals
  * at a time: `InvalidStateError` otherwise. The loop keeps working, since it

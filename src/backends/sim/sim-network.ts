@@ -26,6 +26,19 @@ function checkMs(ms: unknown, where: string): number {
   return ms;
 }
 
+function checkOffset(offsetMs: unknown): number {
+  if (typeof offsetMs !== 'number' || Number.isNaN(offsetMs)) throw new TypeError(`setClockSkew: offsetMs must be a number, got ${describeValue(offsetMs)}`);
+  if (!Number.isFinite(offsetMs)) throw new RangeError(`setClockSkew: offsetMs must be a finite number of ms, got ${offsetMs}`);
+  return offsetMs;
+}
+
+/** A host whose clock is asked for: one host, not a wildcard. */
+function checkClockHost(host: unknown, where: string): string {
+  const h = checkHost(host, where);
+  if (isWildcard(h)) throw new RangeError(`${where}: host must be one host, got the wildcard ${h}`);
+  return h;
+}
+
 function checkPair(a: unknown, b: unknown, where: string): [string, string] {
   return [checkHost(a, where, 'a'), checkHost(b, where, 'b')];
 }
@@ -42,6 +55,14 @@ function checkPair(a: unknown, b: unknown, where: string): [string, string] {
  * tasks. Traces: `connect`, `send`, `recv`, `close`, `reset` with detail
  * `conn#<id> <src> -> <dst>` (and ` <n>B` for bytes, ` lost`/` dup`/` held`
  * for UDP faults, never payload), and `fault` for each fault.
+ *
+ * Each host has a wall clock, skewed by `setClockSkew`: with the world's
+ * fake globals, `Date` (and `Date.now()`) read by code on a skewed host
+ * shows virtual time plus that host's offset. Peers run on their host
+ * (`listen(host, ...)`'s handlers and scripts, `connect`'s clients on their
+ * `localAddr` host, and what they start); the code under test is on
+ * 127.0.0.1. The loop's monotonic time (`loop.time()`, `performance.now()`)
+ * is never skewed. `hostTime(host)` reads a host's wall clock without fake globals.
  */
 export class SimNetwork implements SimPart {
   /** @internal */ readonly _ctx: SimContext;
@@ -161,6 +182,37 @@ export class SimNetwork implements SimPart {
     const p = port === undefined ? undefined : checkPort(port, 'resumeReading');
     this._core.resumeReading(h, p);
     this._core.trace('fault', `resumeReading ${h}${p === undefined ? '' : `:${p}`}`);
+  }
+
+  // ------------------------------------------------------------ clocks
+
+  /**
+   * Skew `host`'s wall clock by `offsetMs` (negative: behind; 0 clears it;
+   * `'localhost'` and ::1 name 127.0.0.1, the code under test's host): from
+   * now on, `Date.now()` read by code on that host (peers already running
+   * included) is `offsetMs` ahead of the world's virtual wall time. Traced as
+   * a `fault`.
+   */
+  setClockSkew(host: string, offsetMs: number): void {
+    const h = checkClockHost(host, 'setClockSkew');
+    const ms = checkOffset(offsetMs);
+    this._core.clocks.setSkew(h, ms);
+    this._core.trace('fault', `clockSkew ${h} ${ms}ms`);
+  }
+
+  /** `host`'s clock skew in ms (0 when none is set). */
+  clockSkew(host: string): number {
+    return this._core.clocks.skewOf(checkClockHost(host, 'clockSkew'));
+  }
+
+  /**
+   * What `Date.now()` reads on `host` now, with the world's fake globals:
+   * whole ms since the epoch, from the virtual time elapsed and the host's
+   * skew. Works without fake globals too (the epoch is then 0 unless the
+   * world sets it).
+   */
+  hostTime(host: string): number {
+    return this._core.clocks.hostTime(checkClockHost(host, 'hostTime'));
   }
 
   // ------------------------------------------------------------ peers

@@ -37,7 +37,11 @@ function describePeer(address: unknown): string {
  * record to encrypt or decrypt), the world's virtual time is held still
  * (SimContext.hold), so the handshake and the plaintext events happen at the
  * virtual instant their ciphertext arrived, the same on every run; time is
- * never held while waiting for the peer's bytes.
+ * never held while waiting for the peer's bytes. The stream is handed over
+ * once the engine is quiet after the handshake: on the simulated network,
+ * the records it writes from then on are charged by their plaintext, those
+ * before (the handshake, whose lengths vary from run to run) not at all
+ * (RecordFramer), so timing under a bandwidth limit is the same on every run.
  */
 export function startSimTls(ctx: SimContext, stream: RawStream, options: StartTlsOptions, plain?: PlaintextCounter): Promise<RawStream> {
   if (stream === null || typeof stream !== 'object' || typeof stream.start !== 'function') {
@@ -83,8 +87,18 @@ export function startSimTls(ctx: SimContext, stream: RawStream, options: StartTl
       }
       settled = true;
       cleanup();
+      const tlsStream = new SimTlsStream(socket!, duplex, stream, watch, secureContext!, plain);
+      const protocol = socket!.getProtocol();
+      const cipher = socket!.getCipher()?.name;
       watch.pulse();
-      resolve(new SimTlsStream(socket!, duplex, stream, watch, secureContext!, plain));
+      // The engine may still be writing its last handshake records (a
+      // client's Certificate, CertificateVerify and Finished come after its
+      // 'secureConnect'; a server's session tickets after its 'secure'):
+      // once it is quiet, everything it writes is the application's.
+      watch.whenQuiet(() => {
+        duplex.secured(protocol, cipher);
+        resolve(tlsStream);
+      });
     };
     const cleanup = (): void => {
       signal?.removeEventListener('abort', onAbort);

@@ -1,6 +1,7 @@
 import type { EventLoop } from '../../../loop/event-loop.js';
 import { EMPTY_ARGS, type TimerHandle } from '../../../loop/handle.js';
 import type { SimContext } from '../sim-context.js';
+import { HostClocks } from './host-clocks.js';
 import { PortTable } from './port-table.js';
 import type { TcpDirection } from './tcp-direction.js';
 import type { TcpEnd } from './tcp-end.js';
@@ -16,7 +17,7 @@ export interface HealWaiter {
 /**
  * The shared state of one simulated network: the world's loop and seeded
  * randomness, the topology, the port tables, the open connections and what
- * waits for a heal, the reading faults, ids and the trace. Every network
+ * waits for a heal, the reading faults, the hosts' clocks, ids and the trace. Every network
  * event is a loop-internal timer, so autojump moves time to it and a task
  * waiting for bytes in flight is never a deadlock.
  */
@@ -39,12 +40,15 @@ export class NetworkCore {
   private _nextId = 1;
   /** Draws one jitter value (bound once: directions call it per delivery). */
   readonly jitter: () => number;
+  /** The hosts' wall clocks (clock skew). */
+  readonly clocks: HostClocks;
 
   constructor(readonly ctx: SimContext) {
     this.loop = ctx.loop;
     this.tcp = new PortTable((a) => this.topology.isCodeAddress(a), (p) => this._localPorts.has(p));
     this.udp = new PortTable((a) => this.topology.isCodeAddress(a));
     this.jitter = () => ctx.random('jitter');
+    this.clocks = new HostClocks(ctx.clock, ctx.loop);
   }
 
   /** A fresh id for a connection or datagram socket (`conn#<id>` in traces). */

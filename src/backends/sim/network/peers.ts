@@ -56,18 +56,21 @@ function isConnectionError(e: unknown): boolean {
 }
 
 /**
- * Run `body` on a peer's streams as a world task (never counted as leaked):
+ * Run `body` on a peer's streams as a world task (never counted as leaked)
+ * on `host` (its `Date` shows that host's clock skew):
  * a body that throws is reported to the loop's exception handler (a strict
  * world fails the run) and its connection closed, as `startServer` does,
  * unless it threw because its connection broke (`ECONNRESET`, `EPIPE`,
  * `ECONNABORTED`: the peer just ends); a cancelled one (the run is over)
  * closes its connection.
  */
-function runPeer(core: NetworkCore, name: string, streams: PeerStreams, body: StreamHandler): Task<void> {
-  const task = core.ctx.spawn(name, async () => {
-    await streams.transport._ready;
-    await body(streams.reader, streams.writer);
-  });
+function runPeer(core: NetworkCore, host: string, name: string, streams: PeerStreams, body: StreamHandler): Task<void> {
+  const task = core.clocks.onHost(host, () =>
+    core.ctx.spawn(name, async () => {
+      await streams.transport._ready;
+      await body(streams.reader, streams.writer);
+    }),
+  );
   task.addDoneCallback((t) => {
     if (t.cancelled()) {
       streams.transport.close();
@@ -108,7 +111,7 @@ export function listenPeer(core: NetworkCore, host: string, port: number, peer: 
         const where = `network.listen(${label}) connection ${n}`;
         const body =
           typeof peer === 'function' ? peer : scriptBody(core, list !== null ? list[n - 1]! : (peer as Script), list !== null ? `${where} (script ${n} of ${list.length})` : where);
-        runPeer(core, `peer ${label} #${n}`, peerStreams(core, end), body);
+        runPeer(core, host, `peer ${label} #${n}`, peerStreams(core, end), body);
       },
     },
     false,
@@ -129,12 +132,13 @@ export function listenPeer(core: NetworkCore, host: string, port: number, peer: 
 /**
  * A peer client: connect from `from` (and `fromPort`, 0: a free one) to
  * the code under test at `host`:`port`, then run `peer` on the connection.
- * The world task resolves when the peer is done, and rejects as a real
- * client would (`ECONNREFUSED`, `ETIMEDOUT`).
+ * The world task (on host `from`: its `Date` shows that host's clock skew)
+ * resolves when the peer is done, and rejects as a real client would
+ * (`ECONNREFUSED`, `ETIMEDOUT`).
  */
 export function connectPeer(core: NetworkCore, from: string, fromPort: number, host: string, port: number, peer: Script | StreamHandler): Task<void> {
   const label = `${describeEnd(socketAddress(host, port))}`;
-  return core.ctx.spawn(`peer client ${describeEnd(socketAddress(from, fromPort))} -> ${label}`, async () => {
+  const run = async (): Promise<void> => {
     const end = await driverCall(
       core.loop,
       (signal) => connectIp(core, { host, port, localAddress: from, localPort: fromPort, signal, code: false }),
@@ -149,5 +153,6 @@ export function connectPeer(core: NetworkCore, from: string, fromPort: number, h
       streams.transport.close();
       throw e;
     }
-  });
+  };
+  return core.clocks.onHost(from, () => core.ctx.spawn(`peer client ${describeEnd(socketAddress(from, fromPort))} -> ${label}`, run));
 }

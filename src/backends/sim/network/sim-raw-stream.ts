@@ -1,4 +1,5 @@
 import type { PeerAddress, RawStream, RawStreamEvents } from '../../../loop/raw-stream.js';
+import type { RecordWriter } from '../tls/record-framer.js';
 import { netError } from './hosts.js';
 import type { TcpEnd } from './tcp-end.js';
 
@@ -15,7 +16,7 @@ function copy(addr: PeerAddress): PeerAddress {
  * `startTls` moves the end to a fresh RawStream: this one then reports and
  * does nothing more.
  */
-export class SimRawStream implements RawStream {
+export class SimRawStream implements RawStream, RecordWriter {
   readonly canWriteEof = true;
   private _started = false;
 
@@ -37,6 +38,15 @@ export class SimRawStream implements RawStream {
 
   write(chunk: Uint8Array): void {
     if (this._live) this._end.write(chunk);
+  }
+
+  /**
+   * Write TLS records that count for `charges[i]` bytes each wherever the
+   * network sizes things (RecordWriter: what the TLS layer writes its
+   * ciphertext with); the chunks become the network's.
+   */
+  writeRecords(records: readonly Uint8Array[], charges: readonly number[]): void {
+    if (this._live) this._end.writeCharged(records, charges);
   }
 
   get writeBufferSize(): number {

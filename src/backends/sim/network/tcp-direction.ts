@@ -13,8 +13,17 @@ interface Control {
   readonly kind: 'fin' | 'rst' | 'syn-ack';
 }
 
+/** A data segment of a charged direction (TLS records): its bytes, and the bytes it counts for. */
+export class ChargedSegment {
+  readonly kind = 'charged';
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly charge: number,
+  ) {}
+}
+
 /** What crosses the wire from one end of a connection to the other: a data segment's bytes, or a control packet. */
-export type Packet = Uint8Array | Control;
+export type Packet = Uint8Array | Control | ChargedSegment;
 
 const FIN: Control = { kind: 'fin' };
 const RST: Control = { kind: 'rst' };
@@ -32,6 +41,14 @@ const SYN_ACK: Control = { kind: 'syn-ack' };
  * it (one connection's bytes stay in order, whatever the scheduler). Across
  * a partition nothing is sent, and what arrives waits; both go on, in
  * order, after the heal.
+ *
+ * Chunks written with a charge (`writeCharged`: TLS records) count for
+ * their charge instead of their length everywhere sizes matter (the
+ * sender's buffers, the receiver's window and unread bytes, segments,
+ * bandwidth) and are never split, so that what a TLS connection's timing
+ * depends on is the same on every run even though its ciphertext lengths
+ * are not. A record over the window waits until the receiver has read
+ * everything before it (then it goes alone, even over the receive buffer).
  */
 export class TcpDirection implements HealWaiter {
   private readonly _user = new ChunkQueue();
@@ -81,6 +98,12 @@ export class TcpDirection implements HealWaiter {
   /** Queue bytes the sender wrote (its own copy) and send what can be sent. */
   write(bytes: Uint8Array): void {
     this._user.push(bytes);
+    this.advance();
+  }
+
+  /** Queue chunks (the direction's own) that count for `charges[i]` bytes each, and send what can be sent. */
+  writeCharged(chunks: readonly Uint8Array[], charges: readonly number[]): void {
+    for (let i = 0; i < chunks.length; i++) this._user.pushCharged(chunks[i]!, charges[i]!);
     this.advance();
   }
 
@@ -161,19 +184,19 @@ export class TcpDirection implements HealWaiter {
 
   private _refill(): void {
     const user = this._user;
-    if (user.bytes === 0) return;
+    if (user.size === 0) return;
     const cap = this._core.sendBufferOf(this);
     const kernel = this._kernel;
     // Whole chunks move as they are: the send buffer coalesces them into segments later.
-    while (user.bytes > 0 && kernel.bytes < cap) kernel.push(user.takeChunk(cap - kernel.bytes)!);
+    while (user.size > 0 && kernel.bytes < cap) user.moveChunkTo(kernel, cap - kernel.bytes);
     if (user.bytes > 0) this._needDrain = true;
   }
 
   /** Put one segment (or the FIN) on the wire if it may go now; false when nothing more can go. */
   private _sendOne(): boolean {
     const kernel = this._kernel;
-    const finDue = this._finWanted && !this._finSent && kernel.bytes === 0 && this._user.bytes === 0;
-    if (kernel.bytes === 0 && !finDue) return false;
+    const finDue = this._finWanted && !this._finSent && kernel.size === 0 && this._user.size === 0;
+    if (kernel.size === 0 && !finDue) return false;
     const route = this.route;
     const core = this._core;
     if (route !== null) {
@@ -193,12 +216,25 @@ export class TcpDirection implements HealWaiter {
       return false;
     }
     const window = core.recvBufferOf(this) - this.to.unreadBytes - this._inFlight;
+    if (kernel.charged) return this._sendCharged(window);
     const n = Math.min(kernel.bytes, window, SEGMENT_SIZE);
     // A closed window opens when the receiver reads: it calls advance().
     if (n <= 0) return false;
     const bytes = kernel.take(n);
     this._inFlight += n;
     this._send(bytes, n);
+    return true;
+  }
+
+  /** `_sendOne` for a charged direction: whole records, sized by their charges. */
+  private _sendCharged(window: number): boolean {
+    const empty = this._inFlight === 0 && this.to.unreadBytes === 0;
+    const bytes = this._kernel.takeSegment(Math.min(window, SEGMENT_SIZE), empty);
+    // A closed window opens when the receiver reads: it calls advance().
+    if (bytes === null) return false;
+    const charge = this._kernel.segmentCharge;
+    this._inFlight += charge;
+    this._send(new ChargedSegment(bytes, charge), charge);
     return true;
   }
 
@@ -290,6 +326,10 @@ export class TcpDirection implements HealWaiter {
         break;
       case 'syn-ack':
         this.to.receiveSynAck();
+        break;
+      case 'charged':
+        this._inFlight -= packet.charge;
+        this.to.receiveData(packet.bytes, packet.charge);
         break;
     }
   }

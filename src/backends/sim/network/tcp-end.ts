@@ -109,16 +109,30 @@ export class TcpEnd {
   }
 
   write(chunk: Uint8Array): void {
-    if (this._state !== State.Open || this._eofWritten || chunk.length === 0) return;
-    if (this._resetPending) {
-      // A reset came while nobody read: the write is what notices it.
-      this.out.discardQueued();
-      this._finish(netError('EPIPE', 'write'));
-      return;
-    }
+    if (chunk.length === 0 || !this._writable()) return;
     if (!this.conn.tls) this._core.trace('send', this._sent.of(chunk.length));
     // The caller may reuse its buffer: the kernel copies too.
     this.out.write(new Uint8Array(chunk));
+  }
+
+  /**
+   * Write TLS records, each counting for its charge rather than its length
+   * (TcpDirection.writeCharged); the chunks become the network's. Not traced:
+   * the TLS layer traces plaintext.
+   */
+  writeCharged(chunks: readonly Uint8Array[], charges: readonly number[]): void {
+    if (chunks.length === 0 || !this._writable()) return;
+    this.out.writeCharged(chunks, charges);
+  }
+
+  /** Whether a write may go on; a reset nobody read makes it fail with `EPIPE` instead. */
+  private _writable(): boolean {
+    if (this._state !== State.Open || this._eofWritten) return false;
+    if (!this._resetPending) return true;
+    // A reset came while nobody read: the write is what notices it.
+    this.out.discardQueued();
+    this._finish(netError('EPIPE', 'write'));
+    return false;
   }
 
   writeEof(): void {
@@ -177,7 +191,8 @@ export class TcpEnd {
 
   // ------------------------------------------------------------ what the network does
 
-  receiveData(bytes: Uint8Array): void {
+  /** Bytes arrived; `charge`: a segment of TLS records that counts for `charge` bytes (unread, against the sender's window). */
+  receiveData(bytes: Uint8Array, charge?: number): void {
     if (this._state === State.Closed) {
       this._replyReset();
       return;
@@ -186,7 +201,8 @@ export class TcpEnd {
       this.in.advance();
       return;
     }
-    this._recv.push(bytes);
+    if (charge === undefined) this._recv.push(bytes);
+    else this._recv.pushCharged(bytes, charge);
     this._flush();
   }
 
@@ -244,7 +260,7 @@ export class TcpEnd {
   }
 
   private _dropUnread(): void {
-    if (this._recv.bytes === 0) return;
+    if (this._recv.size === 0) return;
     this._recv.clear();
     this.in.advance();
   }
@@ -260,14 +276,14 @@ export class TcpEnd {
     let consumed = false;
     try {
       const recv = this._recv;
-      while (recv.bytes > 0 && this._reading()) {
+      while (recv.size > 0 && this._reading()) {
         const chunk = recv.shift()!;
         consumed = true;
         if (!this.conn.tls) this._core.trace('recv', this._received.of(chunk.length));
         this._events!.data(chunk);
         if (this._state !== State.Open) return;
       }
-      if (recv.bytes > 0 || !this._reading()) return;
+      if (recv.size > 0 || !this._reading()) return;
       if (this._eof && !this._eofReported) {
         this._eofReported = true;
         this._events!.end();

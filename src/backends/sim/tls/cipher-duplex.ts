@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream';
 import type { RawStream } from '../../../loop/raw-stream.js';
 import type { EngineWatch } from './engine-watch.js';
+import { isRecordWriter, RecordFramer, type RecordWriter } from './record-framer.js';
 
 function epipe(): Error {
   return Object.assign(new Error('write EPIPE: the connection under TLS is closed'), { code: 'EPIPE' });
@@ -13,7 +14,9 @@ function epipe(): Error {
  * TLS socket's buffer, where the plaintext stream counts it), and when the TLS
  * side stops reading, the RawStream is paused until it reads again. Every
  * byte in or out is a pulse of the engine watch. Destroying the Duplex closes
- * the RawStream (`reset()` first makes it a reset).
+ * the RawStream (`reset()` first makes it a reset). On the simulated network
+ * (a RecordWriter) the ciphertext goes as whole records, charged by their
+ * plaintext (RecordFramer), so its timing is the same on every run.
  */
 export class CipherDuplex extends Duplex {
   /** The RawStream reported `close`. */
@@ -29,6 +32,9 @@ export class CipherDuplex extends Duplex {
   private _eof = false;
   /** The callback of the write waiting for the RawStream to drain. */
   private _waiting: ((error?: Error | null) => void) | null = null;
+  /** The RawStream when it takes charged records (then `_framer` cuts them), else null: bytes go as they are. */
+  private readonly _records: RecordWriter | null;
+  private readonly _framer = new RecordFramer();
 
   constructor(
     private readonly _raw: RawStream,
@@ -36,6 +42,12 @@ export class CipherDuplex extends Duplex {
   ) {
     // Half-open, as the TLS socket on it then is: EOF handling is the transport's.
     super({ allowHalfOpen: true, decodeStrings: true });
+    this._records = isRecordWriter(_raw) ? _raw : null;
+  }
+
+  /** The handshake is done with `protocol` and `cipher`: application data records are charged from now on. */
+  secured(protocol: string | null, cipher: string | undefined): void {
+    this._framer.secured(protocol, cipher);
   }
 
   /**
@@ -108,7 +120,13 @@ export class CipherDuplex extends Duplex {
       callback(this.rawError ?? epipe());
       return;
     }
-    for (const chunk of chunks) this._raw.write(chunk);
+    const writer = this._records;
+    if (writer === null) {
+      for (const chunk of chunks) this._raw.write(chunk);
+    } else {
+      const { records, charges } = this._framer.frame(chunks);
+      if (records.length > 0) writer.writeRecords(records, charges);
+    }
     if (this._raw.writeBufferSize > 0) this._waiting = callback;
     else callback();
   }
@@ -116,8 +134,14 @@ export class CipherDuplex extends Duplex {
   private _releaseRaw(): void {
     if (this._rawReleased || this.rawClosed) return;
     this._rawReleased = true;
-    if (this._resetting) this._raw.abort();
-    else this._raw.close();
+    if (this._resetting) {
+      this._raw.abort();
+      return;
+    }
+    // The engine writes whole records: a rest is only there if it wrote something else.
+    const rest = this._records === null ? null : this._framer.takeRest();
+    if (rest !== null) this._records!.writeRecords([rest], [rest.length]);
+    this._raw.close();
   }
 
   private _onData(chunk: Uint8Array): void {

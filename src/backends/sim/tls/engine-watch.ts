@@ -27,6 +27,8 @@ export class EngineWatch {
   private _quiet = 0;
   private _checking = false;
   private _stopped = false;
+  /** What waits for the engine to be quiet (whenQuiet). */
+  private _waiters: (() => void)[] = [];
 
   constructor(
     private readonly _ctx: SimContext,
@@ -44,6 +46,15 @@ export class EngineWatch {
       this._seen = this._pulses;
       realSetImmediate(this._check);
     }
+  }
+
+  /**
+   * Call `fn` once the engine has nothing more under way: when the hold is
+   * next released (or at once when nothing is held), just before time may move.
+   */
+  whenQuiet(fn: () => void): void {
+    if (this._release === null) fn();
+    else this._waiters.push(fn);
   }
 
   /** Release the hold, and take none again (the connection is closed). */
@@ -69,6 +80,11 @@ export class EngineWatch {
   };
 
   private _free(): void {
+    const waiters = this._waiters;
+    if (waiters.length > 0) {
+      this._waiters = [];
+      for (const fn of waiters) fn();
+    }
     const release = this._release;
     this._release = null;
     release?.();
