@@ -5,6 +5,8 @@ import type { EventLoop } from '../../loop/event-loop.js';
 import type { Handle, TimerHandle } from '../../loop/handle.js';
 import { realClearImmediate, realClearTimeout } from '../../loop/real-primitives.js';
 import { HostClocks } from './network/host-clocks.js';
+import { currentJob, type JobScope } from './os/in-process-worker.js';
+import { forgetJobTimer, type JobTimers } from './os/job-timers.js';
 import type { VirtualClock } from './virtual-clock.js';
 
 /** What the fake globals need of a world. */
@@ -58,10 +60,15 @@ function intervalDelay(delay: unknown): number {
   return d >= 1 && d <= TIMEOUT_MAX ? d : 1;
 }
 
+type RealTimeout = ReturnType<typeof setTimeout>;
+type RealImmediate = ReturnType<typeof setImmediate>;
+
 /**
  * The state of one faking: the functions installed in place of the globals,
  * bound to one world. Its timers are the world's loop timers, so they tie
- * with the loop's own timers in scheduling order and go through its scheduler.
+ * with the loop's own timers in scheduling order and go through its scheduler;
+ * but the code of a simulated executor job, which holds virtual time while
+ * it runs, gets real ones (see SimExecutor), cleared when the faking ends.
  */
 class FakeGlobals {
   readonly loop: EventLoop;
@@ -73,6 +80,8 @@ class FakeGlobals {
   readonly byId = new Map<number, FakeTimeout>();
   /** The world's host clocks (clock skew per simulated host), when it has a network. */
   private readonly clocks: HostClocks | null;
+  /** Where this world's executor jobs keep the real timers they made while it fakes the globals. */
+  readonly jobTimers = new Set<JobTimers>();
 
   constructor(host: FakeGlobalsHost) {
     this.loop = host.loop;
@@ -107,13 +116,30 @@ class FakeGlobals {
     return h;
   }
 
-  readonly setTimeout = (callback: (...args: any[]) => unknown, delay?: number, ...args: unknown[]): FakeTimeout => {
+  /** The real timers of `job` (the code running now is an executor job's), remembered for `clearJobTimers` when they are this world's. */
+  private timersOf(job: JobScope): JobTimers {
+    const timers = job.timers;
+    if (timers.owner === this.loop) this.jobTimers.add(timers);
+    return timers;
+  }
+
+  /** Clear the real timers this world's executor jobs left pending. */
+  clearJobTimers(): void {
+    for (const timers of this.jobTimers) timers.clearAll();
+    this.jobTimers.clear();
+  }
+
+  readonly setTimeout = (callback: (...args: any[]) => unknown, delay?: number, ...args: unknown[]): FakeTimeout | RealTimeout => {
     if (typeof callback !== 'function') throw invalidCallback(callback);
+    const job = currentJob();
+    if (job !== undefined) return this.timersOf(job).setTimeout(job.id, callback, delay, args);
     return new FakeTimeout(this, callback, args, timeoutDelay(delay), false);
   };
 
-  readonly setInterval = (callback: (...args: any[]) => unknown, delay?: number, ...args: unknown[]): FakeTimeout => {
+  readonly setInterval = (callback: (...args: any[]) => unknown, delay?: number, ...args: unknown[]): FakeTimeout | RealTimeout => {
     if (typeof callback !== 'function') throw invalidCallback(callback);
+    const job = currentJob();
+    if (job !== undefined) return this.timersOf(job).setInterval(job.id, callback, delay, args);
     return new FakeTimeout(this, callback, args, intervalDelay(delay), true);
   };
 
@@ -132,11 +158,14 @@ class FakeGlobals {
       }
     }
     if (timer instanceof FakeImmediate) return;
+    forgetJobTimer(timer);
     realClearTimeout(timer as Parameters<typeof clearTimeout>[0]);
   };
 
-  readonly setImmediate = (callback: (...args: any[]) => unknown, ...args: unknown[]): FakeImmediate => {
+  readonly setImmediate = (callback: (...args: any[]) => unknown, ...args: unknown[]): FakeImmediate | RealImmediate => {
     if (typeof callback !== 'function') throw invalidCallback(callback);
+    const job = currentJob();
+    if (job !== undefined) return this.timersOf(job).setImmediate(job.id, callback, args);
     return new FakeImmediate(this, callback, args);
   };
 
@@ -147,6 +176,7 @@ class FakeGlobals {
       return;
     }
     if (immediate instanceof FakeTimeout) return;
+    forgetJobTimer(immediate);
     realClearImmediate(immediate as Parameters<typeof clearImmediate>[0]);
   };
 
@@ -370,9 +400,11 @@ const TIMER_GLOBALS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterv
  * (with `hrtime.bigint`) by versions that follow `host`'s virtual time (`Date`
  * also the clock skew of the simulated host the calling code is on), until
  * the returned function restores the originals. `queueMicrotask`,
- * `process.nextTick` and `Intl` stay real. Only one world may fake the globals
- * at a time: `InvalidStateError` otherwise. The loop keeps working, since it
- * captured the real primitives when it loaded.
+ * `process.nextTick` and `Intl` stay real. The code of a simulated executor
+ * job (and what it starts) gets the real timers, as on a worker thread; those
+ * of this world's jobs still pending are cleared by the restore. Only one
+ * world may fake the globals at a time: `InvalidStateError` otherwise. The
+ * loop keeps working, since it captured the real primitives when it loaded.
  */
 export function installFakeGlobals(host: FakeGlobalsHost): () => void {
   if (ownerSlot[OWNER_KEY] !== undefined) {
@@ -399,7 +431,7 @@ export function installFakeGlobals(host: FakeGlobalsHost): () => void {
         resolve(value);
       }, delay);
       const onAbort = (): void => {
-        t._clear();
+        fake.clearTimeout(t);
         reject(abortError(signal!));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -417,7 +449,7 @@ export function installFakeGlobals(host: FakeGlobalsHost): () => void {
         resolve(value);
       });
       const onAbort = (): void => {
-        im._clear();
+        fake.clearImmediate(im);
         reject(abortError(signal!));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -447,6 +479,8 @@ export function installFakeGlobals(host: FakeGlobalsHost): () => void {
     else Object.defineProperty(perf, 'now', savedPerfNow);
     if (savedHrtime === undefined) delete (process as unknown as Record<string, unknown>).hrtime;
     else Object.defineProperty(process, 'hrtime', savedHrtime);
+    // The run is over: no job's timer may outlive it, or keep the process alive.
+    fake.clearJobTimers();
     if (ownerSlot[OWNER_KEY] === fake) ownerSlot[OWNER_KEY] = undefined;
   };
 }

@@ -1,10 +1,32 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as v8 from 'node:v8';
 import type { JobMessage, ReplyMessage } from '../../../io/executor/executor-protocol.js';
 import { THREAD_WORKER_CODE } from '../../../io/executor/executor-worker-code.js';
+import type { JobTimers } from './job-timers.js';
 
 const IMPORT_NAME = '__simloopImport';
 const WORKER_CODE = THREAD_WORKER_CODE.replace(/\bimport\(/g, `${IMPORT_NAME}(`);
 const hostImport = (specifier: string): Promise<unknown> => import(specifier);
+
+/** The executor job some code belongs to: its id, and where the real timers it makes through a world's fake globals are kept. */
+export interface JobScope {
+  readonly id: number;
+  readonly timers: JobTimers;
+}
+
+/**
+ * The job the code running now belongs to: set while a job's code starts,
+ * so it reaches whatever that code starts (promises, timers, callbacks).
+ * Unset everywhere else, the loop included: a job's outcome reaches the loop
+ * through loop-internal timers, which capture no context. Enabled by the
+ * first job; the fake globals read it only when they make a timer.
+ */
+const currentJobScope = new AsyncLocalStorage<JobScope>();
+
+/** The executor job the code running now belongs to, if it runs in one (fake globals give it real timers). */
+export function currentJob(): JobScope | undefined {
+  return currentJobScope.getStore();
+}
 
 /** A worker that runs jobs in this thread: `post` a job, replies come to the `onReply` it was made with. */
 export interface InProcessWorker {
@@ -21,12 +43,15 @@ export interface InProcessWorker {
  * posts is structured-cloned, as `postMessage` clones it (a result that
  * cannot be cloned gives the same `DataCloneError`). The differences from a
  * thread: a job shares this thread's globals (so a global that only this
- * thread has, or a world's fake timers, are visible to it) and runs when it
- * is posted; and the worker code's shims for compiled sources (`__name`,
+ * thread has, or a world's fake `Date`, `performance.now` and
+ * `process.hrtime`, are visible to it) and runs when it is posted; and the
+ * worker code's shims for compiled sources (`__name`,
  * `__vite_ssr_dynamic_import__`) are defined on this thread's global object,
- * where it lacks them.
+ * where it lacks them. A job's code runs in its `JobScope` (`currentJob()`),
+ * so a world's fake globals give it and what it starts real timers, as a
+ * thread has, kept in `timers`.
  */
-export function startInProcessWorker(onReply: (reply: ReplyMessage) => void): InProcessWorker {
+export function startInProcessWorker(onReply: (reply: ReplyMessage) => void, timers: JobTimers): InProcessWorker {
   let onMessage: ((msg: JobMessage) => void) | null = null;
   const parentPort = {
     on(event: string, listener: (msg: JobMessage) => void): void {
@@ -49,5 +74,5 @@ export function startInProcessWorker(onReply: (reply: ReplyMessage) => void): In
   new Function('require', IMPORT_NAME, WORKER_CODE)(requireShim, hostImport);
   if (onMessage === null) throw new Error('in-process executor worker: the worker code registered no message listener');
   const listener: (msg: JobMessage) => void = onMessage;
-  return { post: (msg) => listener(msg) };
+  return { post: (msg) => currentJobScope.run({ id: msg.id, timers }, listener, msg) };
 }

@@ -7,6 +7,7 @@ import { describeValue } from '../../../sync/describe-value.js';
 import { cloneArgs, decodeReply, makeJobSpec, type EncodedArgs, type JobSpec, type ModuleJob, type ReplyMessage } from '../../../io/executor/executor-protocol.js';
 import type { SimContext } from '../sim-context.js';
 import { startInProcessWorker, type InProcessWorker } from './in-process-worker.js';
+import { JobTimers } from './job-timers.js';
 
 /** How long a job holds virtual time: ms, or a function of the job (`fn` as submitted, and its arguments). */
 export type JobDuration = number | ((fn: ((...args: any[]) => unknown) | ModuleJob, args: unknown[]) => number);
@@ -56,9 +57,16 @@ function jobLabel(fn: unknown): string {
  * starting on a loop callback when a worker is free; its outcome is
  * delivered by a loop timer at start + its duration, so virtual time jumps
  * there as to any event. While a job's code is still running (an async job
- * awaiting real work), virtual time is held, so such a job must not wait on
- * virtual time itself (a global timer of a world with `fakeGlobals`): the
- * run would fail as a deadlock naming the job. Traced (kind `'executor'`).
+ * awaiting real work), virtual time is held. So, as on a thread, a job's
+ * code and what it starts get real timers even from a world's fake
+ * globals (`setTimeout`, `setInterval`, `setImmediate` and their clears),
+ * while `Date`, `performance.now` and `process.hrtime` stay virtual (and,
+ * time being held, read the job's start). Such a timer still pending when
+ * the executor has shut down and its jobs are over, or when the run ends, is
+ * cleared, as ending a thread ends its timers; an error its callback throws
+ * rejects the job that made it if that job is still running (a thread pool
+ * rejects the job whose thread the error ended), and otherwise goes to the
+ * loop's exception handler. Traced (kind `'executor'`).
  */
 export class SimExecutor implements Executor {
   /** Most jobs running at once (`Infinity`: no limit). */
@@ -72,6 +80,8 @@ export class SimExecutor implements Executor {
   private _idle: Promise<void> | null = null;
   private _resolveIdle: (() => void) | null = null;
   private _worker: InProcessWorker | null = null;
+  /** Real timers its jobs made through fake globals (see the class). */
+  private readonly _timers: JobTimers;
 
   /** @internal use `world.executors.create()` */
   constructor(
@@ -82,6 +92,7 @@ export class SimExecutor implements Executor {
   ) {
     this.maxWorkers = maxWorkers;
     this.name = name;
+    this._timers = new JobTimers(_ctx.loop, this._onUncaught);
   }
 
   /** Jobs running now (started, outcome not yet delivered). */
@@ -170,18 +181,31 @@ export class SimExecutor implements Executor {
     // Held until the job's code has finished: a job awaiting real work must not see virtual time jump past it.
     job.release = this._ctx.hold(job.label);
     try {
-      this._worker ??= startInProcessWorker(this._onReply);
+      this._worker ??= startInProcessWorker(this._onReply, this._timers);
       this._worker.post({ id: job.id, job: job.job, ...job.args });
     } catch (err) {
       // The worker itself failed (the job's own errors come back as replies): the job fails, the executor goes on.
-      this._onReply({ id: job.id, ok: false, thrown: serialize(err) });
+      this._onReply(thrownReply(job.id, err));
     }
+  };
+
+  /** A callback of a job's real timer threw: what would have ended its worker thread. */
+  private readonly _onUncaught = (jobId: number, error: unknown): void => {
+    const job = this._running.get(jobId);
+    if (job !== undefined && job.release !== null) {
+      this._onReply(thrownReply(jobId, error));
+      return;
+    }
+    const loop = this._ctx.loop;
+    if (loop.isClosed()) return;
+    loop.callExceptionHandler({ message: `${this.name}: a timer left by job#${jobId} threw after the job had finished (on a thread pool, it would have ended its worker thread)`, exception: error });
   };
 
   private readonly _onReply = (reply: ReplyMessage): void => {
     if ('crash' in reply) return;
     const job = this._running.get(reply.id);
-    if (job === undefined) return;
+    // An outcome is already on its way (the job crashed, then its code still finished).
+    if (job === undefined || job.timer !== null) return;
     job.release?.();
     job.release = null;
     let outcome: ReturnType<typeof decodeReply>;
@@ -212,9 +236,20 @@ export class SimExecutor implements Executor {
 
   private _checkIdle(): void {
     if (this._shutdown && this._running.size === 0 && this._queue.length === 0 && this._resolveIdle !== null) {
+      // The pool's threads would end now, and their timers with them.
+      this._timers.clearAll();
       const resolve = this._resolveIdle;
       this._resolveIdle = null;
       resolve();
     }
+  }
+}
+
+/** A reply that fails job `id` with `error` thrown outside the worker code's own reporting, cloned as a reply would be. */
+function thrownReply(id: number, error: unknown): ReplyMessage {
+  try {
+    return { id, ok: false, thrown: serialize(error) };
+  } catch {
+    return { id, ok: false, thrown: serialize(new Error(`the job threw a value that could not be cloned: ${describeValue(error)}`)) };
   }
 }
