@@ -16,20 +16,41 @@ export interface RunOutcome {
   trace: TraceEvent[];
 }
 
+/**
+ * A run's outcome whose decisions are copied out of the world only when
+ * asked for: explore reads them only from a failing run, and copying every
+ * passing run's log showed in profiles.
+ */
+class WorldOutcome implements RunOutcome {
+  private _decisions: Decisions | null = null;
+  readonly steps: number;
+
+  constructor(
+    private readonly world: SimWorld,
+    readonly error: unknown,
+    readonly failed: boolean,
+    readonly trace: TraceEvent[],
+  ) {
+    this.steps = world._stepCount;
+  }
+
+  get decisions(): Decisions {
+    return (this._decisions ??= this.world._decisions());
+  }
+}
+
 /** Run `scenario` once in a new world with `opts`, and dispose of the world. Never rejects. */
 export async function runOnce(scenario: Scenario, opts: SimWorldOptions, keepTrace: boolean): Promise<RunOutcome> {
   const world = createSimWorld(opts);
   let error: unknown = null;
   let failed = false;
   try {
-    await world.run(async (w) => {
-      await scenario(w);
-    });
+    await world.run(scenario);
   } catch (e) {
     error = e;
     failed = true;
   } finally {
     await world[Symbol.asyncDispose]();
   }
-  return { error, failed, decisions: world._decisions(), steps: world._stepCount, trace: keepTrace ? world.trace() : [] };
+  return new WorldOutcome(world, error, failed, keepTrace ? world.trace() : []);
 }

@@ -16,15 +16,13 @@ export interface Chooser {
 
 /** Choices from the world's seed: each pick uniform over the ready origins, each draw uniform. */
 export class RandomChooser implements Chooser {
-  private readonly streams = new Map<string, Prng>();
-  private readonly picks: Prng;
+  private streams: Map<string, Prng> | null = null;
+  private picks: Prng | null = null;
 
-  constructor(private readonly seed: string, readonly log: DecisionLog) {
-    this.picks = new Prng(`${seed}/schedule`);
-  }
+  constructor(private readonly seed: string, readonly log: DecisionLog) {}
 
   pick(n: number): number {
-    const i = this.picks.nextInt(n);
+    const i = (this.picks ??= new Prng(`${this.seed}/schedule`)).nextInt(n);
     this.log.pick(i);
     return i;
   }
@@ -37,10 +35,11 @@ export class RandomChooser implements Chooser {
 
   /** @internal a seeded generator per draw stream (PCT's own choices use one too) */
   streamOf(stream: string): Prng {
-    let p = this.streams.get(stream);
+    const streams = (this.streams ??= new Map());
+    let p = streams.get(stream);
     if (p === undefined) {
       p = new Prng(`${this.seed}/${stream}`);
-      this.streams.set(stream, p);
+      streams.set(stream, p);
     }
     return p;
   }
@@ -55,7 +54,7 @@ export class RandomChooser implements Chooser {
  */
 export class ListChooser implements Chooser {
   private pickAt = 0;
-  private readonly drawAt = new Map<string, number>();
+  private drawAt: Map<string, number> | null = null;
 
   constructor(
     private readonly decisions: Decisions,
@@ -79,8 +78,9 @@ export class ListChooser implements Chooser {
 
   draw(stream: string): number {
     const list = this.decisions.draws[stream];
-    const k = this.drawAt.get(stream) ?? 0;
-    this.drawAt.set(stream, k + 1);
+    const drawAt = (this.drawAt ??= new Map());
+    const k = drawAt.get(stream) ?? 0;
+    drawAt.set(stream, k + 1);
     let v = 0;
     if (list !== undefined && k < list.length) {
       v = list[k]!;

@@ -1,8 +1,14 @@
 /**
  * The choices a simulated run made, by kind, each a list of small integers
  * whose 0 is the choice's target (what `'fifo'` and a perfect network do):
- * - `pick`: which ready origin ran next, as an index into the ready heads
- *   ordered oldest first at index 0 (recorded only when two or more were ready);
+ * - `pick`: which ready origin ran next (recorded only when two or more were
+ *   eligible), as an index into the eligible origins as `OriginScheduler`
+ *   keeps them: an array that grows by appending (when a batch starts, the
+ *   origins that have waited for it, in the order they began to wait),
+ *   shrinks by swap-removal (the last entry moves into the place of one that
+ *   leaves), and always has the origin with the oldest ready head at index
+ *   0. So 0 is the FIFO choice, and every other index names one origin,
+ *   determined by the run's earlier events and decisions alone;
  * - a draw stream per random world choice (`jitter`, `loss`, `duplicate`,
  *   `reorder`, ...), each draw an integer in [0, DRAW_RANGE) where 0 means no
  *   extra delay, or the fault not happening.
@@ -19,24 +25,57 @@ export const DRAW_RANGE = 65536;
 /** No decisions: every choice takes its target (the FIFO order, no jitter, no faults). */
 export const NO_DECISIONS: Decisions = Object.freeze({ picks: Object.freeze([]) as readonly number[], draws: Object.freeze({}) });
 
-/** Decisions as a run makes them. */
+/** Values per chunk of a `ChunkedList`. */
+const CHUNK = 4096;
+
+/**
+ * An append-only list of integers kept in chunks of at most CHUNK values: a
+ * long run's millions of picks are never copied into a larger array as they
+ * arrive (regrowing one big array costs a copy and fresh pages each time),
+ * and a short run's few decisions cost one small array.
+ */
+class ChunkedList {
+  private readonly full: number[][] = [];
+  private chunk: number[] = [];
+
+  push(v: number): void {
+    if (this.chunk.length === CHUNK) {
+      this.full.push(this.chunk);
+      this.chunk = [];
+    }
+    this.chunk.push(v);
+  }
+
+  toArray(): number[] {
+    return this.full.length === 0 ? this.chunk.slice() : [...this.full.flat(), ...this.chunk];
+  }
+}
+
+/** Decisions as a run makes them (picks are below 2^31: indexes into the ready origins; draws below DRAW_RANGE). */
 export class DecisionLog {
-  readonly picks: number[] = [];
-  readonly draws: Record<string, number[]> = {};
+  private readonly picks = new ChunkedList();
+  private draws: Map<string, ChunkedList> | null = null;
 
   pick(index: number): void {
     this.picks.push(index);
   }
 
   draw(stream: string, value: number): void {
-    (this.draws[stream] ??= []).push(value);
+    const draws = (this.draws ??= new Map());
+    let list = draws.get(stream);
+    if (list === undefined) {
+      list = new ChunkedList();
+      draws.set(stream, list);
+    }
+    list.push(value);
   }
 
   /** A frozen copy. */
   snapshot(): Decisions {
     const draws: Record<string, readonly number[]> = {};
-    for (const k of Object.keys(this.draws).sort()) draws[k] = Object.freeze([...this.draws[k]!]);
-    return Object.freeze({ picks: Object.freeze([...this.picks]), draws: Object.freeze(draws) });
+    const lists = this.draws ?? new Map<string, ChunkedList>();
+    for (const k of [...lists.keys()].sort()) draws[k] = Object.freeze(lists.get(k)!.toArray());
+    return Object.freeze({ picks: Object.freeze(this.picks.toArray()), draws: Object.freeze(draws) });
   }
 }
 

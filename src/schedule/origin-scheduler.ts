@@ -2,50 +2,85 @@ import type { Handle } from '../loop/handle.js';
 import type { Scheduler } from '../loop/scheduler.js';
 import type { Chooser } from './chooser.js';
 import { IndexedHeap } from './indexed-heap.js';
+import { OriginTable } from './origin-table.js';
 import type { PctPlanner } from './pct.js';
 
-/** The ready handles of one origin, in the order they became ready. */
+/** The ready handles of one origin, in the order they became ready. Recycled once empty. */
 interface OriginQueue {
-  readonly origin: number;
+  origin: number;
+  /** The oldest ready handle, kept in the group itself: most origins have one ready handle at a time. */
+  first: Handle | null;
+  /** PCT: the first handle's priority. */
+  firstPrio: number;
+  /** The handles after `first`, in items[head..tail); the array is kept when the group is recycled. */
   items: Handle[];
   /** PCT: each item's priority, beside it. */
   prios: number[];
   head: number;
-  /** Position in the age heap (ready heads, oldest first), or -1. */
-  ageSlot: number;
+  tail: number;
+  /** The first handle's readiness number, or -1 when the queue is empty (so a stale reference never matches a number). */
+  headSeq: number;
+  /** Position in the eligible array, or -1. */
+  slot: number;
   /** Position in the priority heap (PCT), or -1. */
   prioSlot: number;
 }
 
-const headSeq = (g: OriginQueue): number => g.items[g.head]!._readySeq;
-const headPrio = (g: OriginQueue): number => g.prios[g.head]!;
+const headPrio = (g: OriginQueue): number => g.firstPrio;
 
 /**
  * The exploring strategies' scheduler (`'random'`, `'pct'`, replays). Ready
  * handles are grouped by origin (the task or callback that scheduled them);
  * each pick takes the head of one group among those whose head belongs to
- * the current batch. So:
+ * the current batch (the eligible groups). So:
  * - what one origin schedules runs in the order `'fifo'` runs it (its
  *   callbacks in scheduling order, a due timer after that origin's callbacks
  *   that were ready when it came due): per-task program order holds;
  * - an iteration still runs only the handles ready when it began;
  * - timers never run early (the loop, not the strategy, decides when a timer is due);
  * - only the interleaving of different origins varies.
- * The eligible groups sit in a heap by the age of their heads, so a pick is
- * an index whose 0 is the oldest head (what `'fifo'` runs): decisions shrink
- * toward FIFO. Under PCT a second heap orders them by priority. A pick costs
- * O(log n) in the number of ready origins.
+ *
+ * The pick encoding (what a recorded pick means, see `Decisions`): the
+ * eligible groups sit in an array that changes only by appending (when a
+ * batch starts, the waiting groups in the order they began to wait: a new
+ * origin when its first handle became ready, an eligible one when its next
+ * handle turned out to belong to a later batch) and by swap-removal (a group
+ * leaving moves the last one into its place), and the group with the oldest
+ * head is kept at index 0 (swapped there when a batch starts and whenever
+ * the group there runs). A pick is an index into
+ * that array, so 0 is the oldest head (what `'fifo'` runs) and decisions
+ * shrink toward FIFO; the other indices are a deterministic function of the
+ * run so far. A pick costs O(1) amortized: the array gives any index at once,
+ * and the oldest head is found by a cursor over the global ready order (the
+ * oldest head overall is the oldest ready handle not yet run, since a group's
+ * later handles follow its head), which only moves forward. Under PCT an
+ * indexed heap orders the eligible groups by priority (O(log n) a pick).
  */
 export class OriginScheduler implements Scheduler {
   readonly tracksOrigins = true;
-  private readonly groups = new Map<number, OriginQueue>();
-  private readonly age = new IndexedHeap<OriginQueue>(
-    (a, b) => headSeq(a) < headSeq(b),
-    (g) => g.ageSlot,
-    (g, i) => {
-      g.ageSlot = i;
-    },
-  );
+  /** The non-empty groups, by origin. */
+  private readonly groups = new OriginTable<OriginQueue>();
+  // The three lists below keep their own lengths: an array emptied and refilled every batch
+  // would have V8 shrink and regrow its storage each time.
+  /** Eligible groups (heads in the current batch) in [0, eligibleCount), the oldest head at index 0. */
+  private readonly eligible: OriginQueue[] = [];
+  private eligibleCount = 0;
+  /** Non-empty groups not eligible yet, in [0, waitingCount): they become eligible when the next batch starts. */
+  private readonly waiting: OriginQueue[] = [];
+  private waitingCount = 0;
+  /** Empty groups for reuse, in [0, spareCount) (a run makes and drops a group per plain callback). */
+  private readonly spare: OriginQueue[] = [];
+  private spareCount = 0;
+  /** The group pushed to last: a task scheduling several callbacks finds its group without a lookup. */
+  private last: OriginQueue | null = null;
+  /**
+   * The group of each ready number in [cursor, readySeq), in a ring: the entry
+   * at `seq & mask` is the group that handle joined. A handle is the
+   * oldest one not run yet when its group's `headSeq` is its number.
+   */
+  private ring: (OriginQueue | undefined)[] = new Array(8);
+  private mask = 7;
+  private cursor = 0;
   private readonly prio: IndexedHeap<OriginQueue> | null;
   private readySeq = 0;
   private batchEnd = 0;
@@ -61,7 +96,7 @@ export class OriginScheduler implements Scheduler {
       pct === null
         ? null
         : new IndexedHeap<OriginQueue>(
-            (a, b) => headPrio(a) > headPrio(b) || (headPrio(a) === headPrio(b) && headSeq(a) < headSeq(b)),
+            (a, b) => headPrio(a) > headPrio(b) || (headPrio(a) === headPrio(b) && a.headSeq < b.headSeq),
             (g) => g.prioSlot,
             (g, i) => {
               g.prioSlot = i;
@@ -74,64 +109,106 @@ export class OriginScheduler implements Scheduler {
   }
 
   push(handle: Handle): void {
-    handle._readySeq = this.readySeq++;
-    let g = this.groups.get(handle._origin);
+    const seq = this.readySeq++;
+    handle._readySeq = seq;
+    const origin = handle._origin;
+    const last = this.last;
+    let g = last !== null && last.origin === origin ? last : this.groups.get(origin);
     if (g === undefined) {
-      g = { origin: handle._origin, items: [], prios: [], head: 0, ageSlot: -1, prioSlot: -1 };
-      this.groups.set(handle._origin, g);
+      g = this.spareCount > 0 ? this.spare[--this.spareCount]! : { origin, first: null, firstPrio: 0, items: [], prios: [], head: 0, tail: 0, headSeq: -1, slot: -1, prioSlot: -1 };
+      g.origin = origin;
+      g.first = handle;
+      g.headSeq = seq;
+      if (this.pct !== null) g.firstPrio = this.pct.priorityOf(handle);
+      this.groups.add(g);
+      this.waiting[this.waitingCount++] = g;
+    } else {
+      g.items[g.tail] = handle;
+      if (this.pct !== null) g.prios[g.tail] = this.pct.priorityOf(handle);
+      g.tail++;
     }
-    g.items.push(handle);
-    if (this.pct !== null) g.prios.push(this.pct.priorityOf(handle));
+    this.last = g;
+    if (seq - this.cursor > this.mask) this.makeRoom(seq);
+    this.ring[seq & this.mask] = g;
     this.count++;
   }
 
   startBatch(): number {
     this.batchEnd = this.readySeq;
-    this.age.clear();
-    this.prio?.clear();
-    // Every group's head is ready now, so every group is eligible for this batch.
-    for (const g of this.groups.values()) {
-      this.age.push(g);
+    // Every non-empty group's head is ready now, so every group is eligible for this batch.
+    const eligible = this.eligible;
+    const waiting = this.waiting;
+    let n = this.eligibleCount;
+    for (let i = 0; i < this.waitingCount; i++) {
+      const g = waiting[i]!;
+      g.slot = n;
+      eligible[n++] = g;
       this.prio?.push(g);
     }
+    this.eligibleCount = n;
+    this.waitingCount = 0;
+    if (n > 1) this.oldestToFront();
     return this.count;
   }
 
   next(): Handle {
     this.steps++;
-    const age = this.age;
+    const eligible = this.eligible;
+    const n = this.eligibleCount;
     let g: OriginQueue;
-    if (age.size === 1) g = age.items[0]!;
+    if (n === 1) g = eligible[0]!;
     else if (this.prio !== null) g = this.pickByPriority();
-    else g = age.items[this.chooser.pick(age.size)]!;
-    const h = g.items[g.head]!;
-    const prio = this.pct !== null ? g.prios[g.head]! : 0;
-    g.items[g.head] = undefined as unknown as Handle;
-    g.head++;
+    else g = eligible[this.chooser.pick(n)]!;
+    const wasOldest = g.slot === 0;
+    const h = g.first!;
+    const prio = g.firstPrio;
     this.count--;
-    if (g.head === g.items.length) {
-      this.groups.delete(g.origin);
+    if (g.head === g.tail) {
       this.dropEligible(g);
+      this.retire(g);
     } else {
-      if (g.head > 64 && g.head * 2 > g.items.length) {
-        g.items = g.items.slice(g.head);
-        if (this.pct !== null) g.prios = g.prios.slice(g.head);
+      const items = g.items;
+      const next = items[g.head]!;
+      items[g.head] = undefined as unknown as Handle;
+      g.first = next;
+      if (this.pct !== null) g.firstPrio = g.prios[g.head]!;
+      g.head++;
+      if (g.head === g.tail) {
+        g.head = 0;
+        g.tail = 0;
+      } else if (g.head > 64 && g.head * 2 > g.tail) {
+        items.copyWithin(0, g.head, g.tail);
+        if (this.pct !== null) g.prios.copyWithin(0, g.head, g.tail);
+        g.tail -= g.head;
+        items.fill(undefined as unknown as Handle, g.tail, g.tail + g.head);
         g.head = 0;
       }
-      if (headSeq(g) >= this.batchEnd) this.dropEligible(g);
-      else {
-        age.update(g);
-        this.prio?.update(g);
-      }
+      g.headSeq = next._readySeq;
+      if (g.headSeq >= this.batchEnd) {
+        this.dropEligible(g);
+        this.waiting[this.waitingCount++] = g;
+      } else this.prio?.update(g);
     }
+    if (wasOldest && this.eligibleCount > 1) this.oldestToFront();
     this.pct?.ran(h, prio);
     return h;
   }
 
   clear(): void {
+    // The loop clears its scheduler when it closes, after most runs left nothing ready: then there is nothing to drop.
+    if (this.count === 0 && this.eligibleCount === 0 && this.waitingCount === 0) return;
     this.groups.clear();
-    this.age.clear();
+    this.eligible.fill(undefined as unknown as OriginQueue);
+    this.eligibleCount = 0;
+    this.waiting.fill(undefined as unknown as OriginQueue);
+    this.waitingCount = 0;
+    this.spare.fill(undefined as unknown as OriginQueue);
+    this.spareCount = 0;
+    this.last = null;
     this.prio?.clear();
+    this.ring = new Array(8);
+    this.mask = 7;
+    this.cursor = this.readySeq;
     this.count = 0;
   }
 
@@ -141,17 +218,84 @@ export class OriginScheduler implements Scheduler {
     const pct = this.pct!;
     if (pct.isChangePoint(this.steps)) {
       const top = prio.items[0]!;
-      top.prios[top.head] = pct.lower(top.items[top.head]!);
+      top.firstPrio = pct.lower(top.first!);
       prio.update(top);
     }
     const g = prio.items[0]!;
-    // Recorded in the common form (an index into the ready heads by age), so a PCT run replays and shrinks like any other.
-    this.chooser.log.pick(g.ageSlot);
+    // Recorded in the common form (an index into the eligible array), so a PCT run replays and shrinks like any other.
+    this.chooser.log.pick(g.slot);
     return g;
   }
 
+  /** Swap-remove `g` from the eligible array (and the priority heap). */
   private dropEligible(g: OriginQueue): void {
-    this.age.remove(g);
+    const eligible = this.eligible;
+    const i = g.slot;
+    const last = --this.eligibleCount;
+    const moved = eligible[last]!;
+    eligible[last] = undefined as unknown as OriginQueue;
+    if (moved !== g) {
+      eligible[i] = moved;
+      moved.slot = i;
+    }
+    g.slot = -1;
     this.prio?.remove(g);
+  }
+
+  /** `g` is empty: forget its origin and keep the object for the next new origin. */
+  private retire(g: OriginQueue): void {
+    this.groups.remove(g);
+    if (this.last === g) this.last = null;
+    g.first = null;
+    g.headSeq = -1;
+    // Its slots were cleared as they ran; a large array is dropped rather than kept idle.
+    if (g.items.length > 256) {
+      g.items = [];
+      g.prios = [];
+    }
+    this.spare[this.spareCount++] = g;
+  }
+
+  /** Put the group with the oldest head at index 0 of the eligible array (two or more are eligible). */
+  private oldestToFront(): void {
+    const ring = this.ring;
+    const mask = this.mask;
+    let s = this.cursor;
+    let g = ring[s & mask]!;
+    // The oldest head overall is eligible: every eligible head is older than every waiting one.
+    while (g.headSeq !== s) {
+      ring[s & mask] = undefined;
+      g = ring[++s & mask]!;
+    }
+    this.cursor = s;
+    const eligible = this.eligible;
+    const j = g.slot;
+    if (j !== 0) {
+      const front = eligible[0]!;
+      eligible[0] = g;
+      g.slot = 0;
+      eligible[j] = front;
+      front.slot = j;
+    }
+  }
+
+  /** The ring is full at ready number `seq`: move the cursor past handles already run, and grow if still full. */
+  private makeRoom(seq: number): void {
+    const ring = this.ring;
+    const mask = this.mask;
+    let s = this.cursor;
+    while (s < seq) {
+      const g = ring[s & mask];
+      if (g !== undefined && g.headSeq === s) break;
+      ring[s & mask] = undefined;
+      s++;
+    }
+    this.cursor = s;
+    if (seq - s <= mask) return;
+    const size = (mask + 1) * 2;
+    const grown: (OriginQueue | undefined)[] = new Array(size);
+    for (let k = s; k < seq; k++) grown[k & (size - 1)] = ring[k & mask];
+    this.ring = grown;
+    this.mask = size - 1;
   }
 }

@@ -1,8 +1,18 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { checkDecisions, type Decisions } from './decisions.js';
 
-/** A replay token's prefix, with its format version. */
-const PREFIX = 'sl1_';
+/**
+ * A replay token's prefix, with its format version. Version 2: a pick is an
+ * index into the eligible origins as `OriginScheduler` keeps them now
+ * (swap-removal, the oldest head at index 0); version 1 indexed a heap by age,
+ * so its picks other than 0 mean other origins and it cannot be replayed.
+ */
+const PREFIX = 'sl2_';
+
+/** Token versions this simloop recognises but no longer replays, and why. */
+const RETIRED: Readonly<Record<string, string>> = {
+  sl1_: 'version 2 changed what a pick means (an sl1_ pick other than 0 would name another ready origin now); rerun explore to find the failure again and get an sl2_ token',
+};
 
 /** Everything a replay token holds: enough to rerun one schedule exactly. */
 export interface TokenContent {
@@ -55,7 +65,7 @@ class Reader {
 }
 
 /**
- * Encode a schedule as a compact, versioned token (`sl1_` then base64url of
+ * Encode a schedule as a compact, versioned token (`sl2_` then base64url of
  * deflated bytes: a JSON header with the settings, then the decision lists as varints).
  */
 export function encodeToken(t: TokenContent): string {
@@ -75,7 +85,12 @@ export function decodeToken(token: unknown, where = 'replay'): TokenContent {
   if (typeof token !== 'string') throw new TypeError(`${where}: the replay token must be a string, got ${typeof token}`);
   const t = token.trim();
   if (!t.startsWith('sl')) throw new RangeError(`${where}: not a simloop replay token (it starts with ${JSON.stringify(t.slice(0, 4))}, expected "${PREFIX}")`);
-  if (!t.startsWith(PREFIX)) throw new RangeError(`${where}: replay token version ${JSON.stringify(t.slice(0, t.indexOf('_') + 1))} is not supported by this simloop (it reads "${PREFIX}")`);
+  if (!t.startsWith(PREFIX)) {
+    const version = t.slice(0, t.indexOf('_') + 1);
+    const retired = RETIRED[version];
+    if (retired !== undefined) throw new RangeError(`${where}: replay token version ${JSON.stringify(version)} was made by an older simloop and cannot be replayed: ${retired}`);
+    throw new RangeError(`${where}: replay token version ${JSON.stringify(version)} is not supported by this simloop (it reads "${PREFIX}")`);
+  }
   let bytes: Uint8Array;
   try {
     bytes = inflateRawSync(Buffer.from(t.slice(PREFIX.length), 'base64url'));

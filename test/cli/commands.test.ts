@@ -41,7 +41,7 @@ function replayCmd(module: string, replay: string, trace?: string): ReplayComman
 
 /** The token in the "simloop replay" line a failure printed. */
 function printedToken(stdout: string): string {
-  const m = /simloop replay \S+ --replay (sl1_\S+)/.exec(stdout);
+  const m = /simloop replay \S+ --replay (sl2_\S+)/.exec(stdout);
   if (m === null) throw new Error(`no replay command in:\n${stdout}`);
   return m[1]!;
 }

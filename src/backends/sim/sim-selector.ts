@@ -7,6 +7,14 @@ export const PLAIN_PROMISE_GRACE_MS = 5000;
 /** How often (real ms) the grace wait looks whether plain work gave the loop something to do. */
 const GRACE_POLL_MS = 1;
 
+/** The world a selector serves: it judges the idle loop and lends the I/O drivers of its parts. */
+export interface SelectorHost {
+  /** What the tasks wait for, asked when the loop has nothing to do. */
+  _idleVerdict(): IdleVerdict;
+  /** The driver in an I/O slot, from the part that lends it (built on first use). */
+  _lent(slot: 'stream' | 'datagram' | 'pipes'): unknown;
+}
+
 /** What the world tells its selector about the tasks, when the loop has nothing to do. */
 export interface IdleVerdict {
   /** Some task awaits a plain promise (real work outside the loop may still wake it). */
@@ -40,7 +48,22 @@ export class SimSelector implements Selector {
   private poll: ReturnType<typeof setTimeout> | null = null;
   private immediate: ReturnType<typeof setImmediate> | null = null;
 
-  constructor(private readonly judge: () => IdleVerdict) {}
+  constructor(private readonly host: SelectorHost) {}
+
+  /** The stream driver (TCP, unix, TLS) of the world's network. */
+  get stream(): Selector['stream'] {
+    return this.host._lent('stream') as Selector['stream'];
+  }
+
+  /** The datagram driver of the world's network. */
+  get datagram(): Selector['datagram'] {
+    return this.host._lent('datagram') as Selector['datagram'];
+  }
+
+  /** The pipe driver of the world's files. */
+  get pipes(): Selector['pipes'] {
+    return this.host._lent('pipes') as Selector['pipes'];
+  }
 
   wait(timeoutMs: number, onWake: (error?: unknown) => void): void {
     this.cancelWait();
@@ -51,12 +74,12 @@ export class SimSelector implements Selector {
       });
       return;
     }
-    const verdict = this.judge();
+    const verdict = this.host._idleVerdict();
     if (verdict.held !== null) {
       // The release pokes the clock, which wakes the loop; a hold that never ends is a deadlock.
       this.timer = realSetTimeout(() => {
         this.timer = null;
-        const last = this.judge();
+        const last = this.host._idleVerdict();
         onWake(last.held === null ? undefined : last.deadlock(last.held));
       }, PLAIN_PROMISE_GRACE_MS);
       return;
@@ -83,7 +106,7 @@ export class SimSelector implements Selector {
     this.timer = realSetTimeout(() => {
       this.timer = null;
       this.cancelWait();
-      const last = this.judge();
+      const last = this.host._idleVerdict();
       if (last.hasWork()) onWake();
       else onWake(last.deadlock());
     }, PLAIN_PROMISE_GRACE_MS);

@@ -4,10 +4,11 @@ import { EventLoop } from '../../loop/event-loop.js';
 import type { Handle } from '../../loop/handle.js';
 import type { ExceptionContext } from '../../loop/loop-hooks.js';
 import { FifoScheduler, type Scheduler } from '../../loop/scheduler.js';
-import { normalizeSeed, Prng } from '../../schedule/prng.js';
+import { normalizeSeed } from '../../schedule/prng.js';
 import { ListChooser, RandomChooser, type Chooser } from '../../schedule/chooser.js';
 import { DecisionLog, DRAW_RANGE, type Decisions } from '../../schedule/decisions.js';
 import { OriginScheduler } from '../../schedule/origin-scheduler.js';
+import { StepCounter } from '../../schedule/step-counter.js';
 import { DEFAULT_PCT_DEPTH, PctPlanner } from '../../schedule/pct.js';
 import { isSchedule, Schedule } from '../../schedule/schedule.js';
 import { describeTaskStep, isFuture } from '../../tasks/future.js';
@@ -19,13 +20,20 @@ import { TraceRecorder, type TraceDetail, type TraceEvent } from './trace-record
 export type { TraceEvent } from './trace-recorder.js';
 import { SimSelector, type IdleVerdict } from './sim-selector.js';
 import { VirtualClock } from './virtual-clock.js';
-import type { SimContext, SimIo, SimOs } from './sim-context.js';
+import type { SimContext, SimIo, SimOs, SimPart } from './sim-context.js';
 import { SimNetwork } from './sim-network.js';
 import { SimDns } from './sim-dns.js';
 import { SimProcesses } from './sim-processes.js';
 import { SimSignals } from './sim-signals.js';
 import { SimExecutors } from './sim-executors.js';
 import { SimFiles } from './sim-files.js';
+import { HostClocks } from './network/host-clocks.js';
+import type { DnsDriver } from '../../loop/dns-driver.js';
+import type { Executor, OS } from '../../loop/os.js';
+import type { FileDriver } from '../../loop/file-driver.js';
+import type { ProcessDriver } from '../../loop/process-driver.js';
+import type { SignalDriver } from '../../loop/signal-driver.js';
+import type { Task as TaskType } from '../../tasks/task.js';
 
 /** The strategies a world can schedule with. */
 export type Strategy = 'fifo' | 'random' | 'pct';
@@ -131,29 +139,28 @@ export class SimWorld implements AsyncDisposable {
   readonly clock: VirtualClock;
   /** The seed, as a string. */
   readonly seed: string;
-  /** The in-memory network: hosts, links, faults, scripted peers. */
-  readonly network: SimNetwork;
-  /** Simulated name resolution. */
-  readonly dns: SimDns;
-  /** Simulated child processes (`define(program, handler)`). */
-  readonly processes: SimProcesses;
-  /** Simulated signals to this process (`raise(signal)`). */
-  readonly signals: SimSignals;
-  /** Executors in virtual time (`setDuration`). */
-  readonly executors: SimExecutors;
-  /** Simulated files (for `sendfile`). */
-  readonly files: SimFiles;
   /** @internal what the world's parts are given */
   readonly _ctx: SimContext;
-  /** @internal the world's seeded generator */
-  readonly _prng: Prng;
+  // The parts are built on first use (by the code under test through the
+  // loop, or by the test through these getters): most explored runs use none
+  // of them, and a fresh world per run must be cheap.
+  private _network: SimNetwork | null = null;
+  private _dns: SimDns | null = null;
+  private _processes: SimProcesses | null = null;
+  private _signals: SimSignals | null = null;
+  private _executors: SimExecutors | null = null;
+  private _files: SimFiles | null = null;
+  /** The drivers the built parts lend the loop (their `_install` fills these). */
+  private readonly _io: SimIo = {};
+  private readonly _os: SimOs = {};
   private readonly _strict: boolean;
   private readonly _maxSteps: number;
   private readonly _maxTime: number;
   private readonly _startTime: number;
   private readonly _epoch: number;
   private readonly _fakeGlobals: boolean;
-  private readonly _trace: TraceRecorder;
+  /** The trace, or null when `traceLimit` is 0 (explored runs: nothing is recorded or described). */
+  private readonly _trace: TraceRecorder | null;
   private _steps = 0;
   private _totalSteps = 0;
   /** The maxSteps failure, once the run passed it (the loop stops at the end of that iteration). */
@@ -164,10 +171,10 @@ export class SimWorld implements AsyncDisposable {
   private _failures: Error[] = [];
   /** Checks run when the run is over (SimContext.onRunEnd). */
   private readonly _endChecks: (() => Error | null | undefined)[] = [];
-  /** Tasks of the world itself (peers): never leaked. */
-  private readonly _worldTasks = new WeakSet<object>();
-  /** Work outside the loop that time waits for (SimContext.hold), by id. */
-  private readonly _holds = new Map<number, string>();
+  /** @internal tasks of the world itself (peers): never leaked; made on first use */
+  _worldTasks: Set<object> | null = null;
+  /** @internal work outside the loop that time waits for (SimContext.hold), by id; made on first use */
+  _holds: Map<number, string> | null = null;
   private _holdIds = 0;
   /** Where the run's choices come from; it records every one (`_decisions()`). */
   private readonly _chooser: Chooser;
@@ -179,7 +186,6 @@ export class SimWorld implements AsyncDisposable {
   constructor(opts: SimWorldOptions = {}) {
     checkOptions(opts);
     this.seed = normalizeSeed(opts.seed, 'createSimWorld');
-    this._prng = new Prng(this.seed);
     this._strict = opts.strict !== false;
     this._maxSteps = opts.maxSteps ?? 1e8;
     this._maxTime = opts.maxTime ?? 365 * DAY_MS;
@@ -190,16 +196,17 @@ export class SimWorld implements AsyncDisposable {
     this.clock._limit = this._startTime + this._maxTime;
     this.clock._onLimit = (deadline) =>
       new SimulationError(`simulation passed maxTime (${this._maxTime} ms): the next event is at ${deadline} ms\n${this._pendingReport()}`);
-    this._trace = new TraceRecorder(opts.traceLimit ?? DEFAULT_TRACE_LIMIT);
-    this.clock._onMove = (from, to, why) => {
-      this._trace.record(to, why, null, -1, to - from);
-    };
+    const traceLimit = opts.traceLimit ?? DEFAULT_TRACE_LIMIT;
+    const trace = traceLimit > 0 ? new TraceRecorder(traceLimit) : null;
+    this._trace = trace;
+    if (trace !== null) {
+      this.clock._onMove = (from, to, why) => {
+        trace.record(to, why, null, -1, to - from);
+      };
+    }
     const strategy = opts.strategy ?? 'fifo';
     const schedule = isSchedule(strategy) ? strategy : null;
-    if (schedule !== null) {
-      this.seed = schedule.seed;
-      this._prng = new Prng(this.seed);
-    }
+    if (schedule !== null) this.seed = schedule.seed;
     this._strategy = schedule !== null ? 'schedule' : (strategy as string);
     this._depth = opts.depth ?? DEFAULT_PCT_DEPTH;
     const log = new DecisionLog();
@@ -216,22 +223,17 @@ export class SimWorld implements AsyncDisposable {
     if (replay !== null || strategy === 'random') scheduler = new OriginScheduler(this._chooser);
     else if (strategy === 'pct') scheduler = new OriginScheduler(this._chooser, new PctPlanner(random.streamOf('pct'), this._depth, opts._pctSteps ?? 1000));
     else scheduler = new FifoScheduler();
-    const selector = new SimSelector(() => this._idleVerdict());
-    const io: SimIo = {};
-    const os: SimOs = {};
-    this.loop = new EventLoop({ clock: this.clock, selector, os, scheduler });
-    this._ctx = this._makeContext();
-    this.network = new SimNetwork(this._ctx);
-    this.dns = new SimDns(this._ctx);
-    this.processes = new SimProcesses(this._ctx);
-    this.signals = new SimSignals(this._ctx);
-    this.executors = new SimExecutors(this._ctx);
-    this.files = new SimFiles(this._ctx);
-    for (const part of [this.network, this.dns, this.processes, this.signals, this.executors, this.files]) part._install(io, os);
-    // The loop reads its selector's drivers when a method needs one, so lending them after construction is enough.
-    Object.assign(selector, io);
-    this.clock._held = () => this._holds.size > 0;
-    this.loop._tracer = this._onTrace;
+    // Without a trace the loop gets no tracer (so tasks describe nothing), and the steps are counted as they are handed out.
+    if (trace === null) scheduler = new StepCounter(scheduler, () => this._countStep());
+    // The loop reads its selector's drivers and its OS's services when a
+    // method needs one: both ask the world, which builds the part that lends it then.
+    const selector = new SimSelector(this);
+    this.loop = new EventLoop({ clock: this.clock, selector, os: new WorldOs(this), scheduler });
+    this._ctx = new WorldContext(this);
+    // The fake globals look the network's host clocks up when they are installed.
+    if (this._fakeGlobals) void this.network;
+    this.clock._held = () => this._holds !== null && this._holds.size > 0;
+    if (trace !== null) this.loop._tracer = (kind, task, handle, detail) => this._onTrace(trace, kind, task, handle, detail);
     this.loop.setExceptionHandler((_loop, ctx) => {
       this._reports.push(ctx);
       if (!this._strict) this.loop.defaultExceptionHandler(ctx);
@@ -250,7 +252,60 @@ export class SimWorld implements AsyncDisposable {
 
   /** The run's events so far (a copy): the last `traceLimit` of them, oldest first. */
   trace(): TraceEvent[] {
-    return this._trace.toArray();
+    return this._trace === null ? [] : this._trace.toArray();
+  }
+
+  /** The in-memory network: hosts, links, faults, scripted peers. */
+  get network(): SimNetwork {
+    if (this._network === null) {
+      this._network = this._install(new SimNetwork(this._ctx));
+      // Built after the start: its hosts' wall clocks still count from the world's start.
+      if (!this._fakeGlobals) HostClocks.of(this.loop)?.setWallClock(this._epoch, this._startTime);
+    }
+    return this._network;
+  }
+
+  /** Simulated name resolution. */
+  get dns(): SimDns {
+    return (this._dns ??= this._install(new SimDns(this._ctx)));
+  }
+
+  /** Simulated child processes (`define(program, handler)`). */
+  get processes(): SimProcesses {
+    return (this._processes ??= this._install(new SimProcesses(this._ctx)));
+  }
+
+  /** Simulated signals to this process (`raise(signal)`). */
+  get signals(): SimSignals {
+    return (this._signals ??= this._install(new SimSignals(this._ctx)));
+  }
+
+  /** Executors in virtual time (`setDuration`). */
+  get executors(): SimExecutors {
+    return (this._executors ??= this._install(new SimExecutors(this._ctx)));
+  }
+
+  /** Simulated files (for `sendfile`). */
+  get files(): SimFiles {
+    return (this._files ??= this._install(new SimFiles(this._ctx)));
+  }
+
+  /** @internal the driver in slot `slot` of the loop's selector or OS, building the part that lends it */
+  _lent(slot: keyof SimIo | keyof SimOs): unknown {
+    const io = this._io as SimIo & SimOs;
+    const os = this._os as SimIo & SimOs;
+    const v = io[slot] ?? os[slot];
+    if (v !== undefined) return v;
+    const owner = SLOT_OWNER[slot];
+    if (owner !== undefined) void this[owner];
+    // A slot no part is known to fill: build them all, so that a part's new slot is still found.
+    if ((io[slot] ?? os[slot]) === undefined) for (const part of PARTS) void this[part];
+    return io[slot] ?? os[slot];
+  }
+
+  private _install<P extends SimPart>(part: P): P {
+    part._install(this._io, this._os);
+    return part;
   }
 
   /**
@@ -292,14 +347,19 @@ export class SimWorld implements AsyncDisposable {
       failed = true;
       error = this._limitError;
     }
-    const leaked = [...loop._tasks].filter((t) => t !== mainTask && !this._worldTasks.has(t)).map((t) => `${t.getName()} (awaiting ${describeAwaited(t as Task<unknown>)})`);
+    const worldTasks = this._worldTasks;
+    const leaked =
+      loop._tasks.size === 0
+        ? []
+        : [...loop._tasks].filter((t) => t !== mainTask && (worldTasks === null || !worldTasks.has(t))).map((t) => `${t.getName()} (awaiting ${describeAwaited(t as Task<unknown>)})`);
     // Cleanup gets budgets of its own: after a run that hit maxSteps or
     // maxTime, the cancelled tasks must still be able to run their finally blocks.
     this._steps = 0;
     this._limitError = null;
     this.clock._limit = this.clock.now() + this._maxTime;
     try {
-      await cancelAllTasks(loop);
+      // Most runs leave no task behind: then there is nothing to cancel, and no cleanup run to start.
+      if (loop._tasks.size > 0) await cancelAllTasks(loop);
     } catch (e) {
       // Cleanup that cannot finish (a deadlock in a finally block) must not hide main's outcome.
       if (!failed) {
@@ -313,7 +373,7 @@ export class SimWorld implements AsyncDisposable {
     }
     const unhandled: unknown[] = [];
     for (const r of this._reports) unhandled.push(r.exception ?? r.message);
-    const unretrieved = [...loop._unretrieved];
+    const unretrieved = loop._unretrieved.size === 0 ? [] : [...loop._unretrieved];
     loop._unretrieved.clear();
     for (const f of unretrieved) {
       const report = f._closeReport();
@@ -341,7 +401,8 @@ export class SimWorld implements AsyncDisposable {
     if (!this.loop.isClosed() && !this.loop.isRunning()) this.loop.close();
   }
 
-  private readonly _onTrace = (kind: string, task: TaskRef | null, handle: Handle | null, detail?: string): void => {
+  /** The loop's tracer when the world records a trace. */
+  private _onTrace(trace: TraceRecorder, kind: string, task: TaskRef | null, handle: Handle | null, detail?: string): void {
     let d: TraceDetail = detail;
     if (d === undefined && handle !== null) {
       if (kind === 'step') d = describeTaskStep(handle);
@@ -349,9 +410,14 @@ export class SimWorld implements AsyncDisposable {
       // The callback itself: the recorder reads its name only when the trace is read.
       if (d === undefined && handle._task === null && cb !== null) d = cb as (...args: never[]) => unknown;
     }
-    this._trace.record(this.clock.now(), kind, task === null ? null : task.getName(), handle === null ? -1 : handle._seq, d);
-    if (handle !== null && kind !== 'cancel') this._totalSteps++;
-    if (handle !== null && kind !== 'cancel' && ++this._steps > this._maxSteps && this._limitError === null) {
+    trace.record(this.clock.now(), kind, task === null ? null : task.getName(), handle === null ? -1 : handle._seq, d);
+    if (handle !== null && kind !== 'cancel') this._countStep();
+  }
+
+  /** A loop callback is about to run: count it, and stop the loop once it passes maxSteps. */
+  private _countStep(): void {
+    this._totalSteps++;
+    if (++this._steps > this._maxSteps && this._limitError === null) {
       // Stop, not fail at once: the callback about to run, and the rest of
       // its iteration, still run on a running loop, so that no task finds the
       // loop gone in the middle of a step (it would fail with EventLoopError
@@ -359,48 +425,53 @@ export class SimWorld implements AsyncDisposable {
       this._limitError = new SimulationError(`simulation passed maxSteps (${this._maxSteps} loop callbacks)\n${this._pendingReport()}`);
       this.loop.stop();
     }
-  };
+  }
 
-  private _makeContext(): SimContext {
-    return {
-      loop: this.loop,
-      clock: this.clock,
-      random: (stream) => this._chooser.draw(stream) / DRAW_RANGE,
-      chance: (stream, p) => {
-        // Drawn even when p is 0 or 1, so that changing a probability never shifts later draws.
-        const d = this._chooser.draw(stream);
-        return p > 0 && d >= Math.ceil((1 - p) * DRAW_RANGE);
-      },
-      trace: (kind, detail, task) => {
-        this._trace.record(this.clock.now(), kind, task ?? null, -1, detail);
-      },
-      fail: (error) => {
-        this._failures.push(error);
-      },
-      spawn: (name, fn) => {
-        const task = this.loop.createTask(fn, { name });
-        this._worldTasks.add(task);
-        return task;
-      },
-      hold: (what) => {
-        const id = ++this._holdIds;
-        this._holds.set(id, what);
-        return () => {
-          if (this._holds.delete(id) && this._holds.size === 0) this.clock._poke();
-        };
-      },
-      onRunEnd: (check) => {
-        this._endChecks.push(check);
-      },
+  /** @internal SimContext.random/chance: the next draw of `stream`, in [0, DRAW_RANGE) */
+  _draw(stream: string): number {
+    return this._chooser.draw(stream);
+  }
+
+  /** @internal SimContext.trace */
+  _traceEvent(kind: string, detail: string, task: string | undefined): void {
+    this._trace?.record(this.clock.now(), kind, task ?? null, -1, detail);
+  }
+
+  /** @internal SimContext.fail */
+  _fail(error: Error): void {
+    this._failures.push(error);
+  }
+
+  /** @internal SimContext.spawn */
+  _spawn<T>(name: string, fn: () => Promise<T>): TaskType<T> {
+    const task = this.loop.createTask(fn, { name }) as TaskType<T>;
+    (this._worldTasks ??= new Set()).add(task);
+    return task;
+  }
+
+  /** @internal SimContext.hold */
+  _hold(what: string): () => void {
+    const holds = (this._holds ??= new Map());
+    const id = ++this._holdIds;
+    holds.set(id, what);
+    return () => {
+      if (holds.delete(id) && holds.size === 0) this.clock._poke();
     };
   }
 
-  private _idleVerdict(): IdleVerdict {
+  /** @internal SimContext.onRunEnd */
+  _onRunEnd(check: () => Error | null | undefined): void {
+    this._endChecks.push(check);
+  }
+
+  /** @internal what the selector asks when the loop has nothing to do */
+  _idleVerdict(): IdleVerdict {
     const tasks = [...this.loop._tasks] as unknown as Task<unknown>[];
     const loop = this.loop;
+    const holds = this._holds;
     return {
       waitingOnPlainWork: tasks.some((t) => t._futWaiter === null),
-      held: this._holds.size > 0 ? [...this._holds.values()] : null,
+      held: holds !== null && holds.size > 0 ? [...holds.values()] : null,
       timerPending: loop._timers.peek() !== undefined,
       hasWork: () => loop._scheduler.size > 0 || loop._timers.peek() !== undefined,
       deadlock: (held) => {
@@ -418,6 +489,92 @@ export class SimWorld implements AsyncDisposable {
     const tasks = [...this.loop._tasks] as unknown as Task<unknown>[];
     if (tasks.length === 0) return 'no task is pending';
     return `pending tasks:\n${tasks.map((t) => `  ${t.getName()} awaits ${describeAwaited(t)}`).join('\n')}`;
+  }
+}
+
+/** The parts of a world, by the getter that builds each. */
+const PARTS = ['network', 'dns', 'processes', 'signals', 'executors', 'files'] as const;
+
+/** Which part lends each driver slot of the loop's selector and OS (`_lent` builds it on first use). */
+const SLOT_OWNER: Partial<Record<keyof SimIo | keyof SimOs, (typeof PARTS)[number]>> = {
+  stream: 'network',
+  datagram: 'network',
+  pipes: 'files',
+  dns: 'dns',
+  processes: 'processes',
+  signals: 'signals',
+  files: 'files',
+  createDefaultExecutor: 'executors',
+};
+
+/**
+ * What a world gives its parts (SimContext), as one object whose methods
+ * call the world's: a world makes no closure per service.
+ */
+class WorldContext implements SimContext {
+  readonly loop: EventLoop;
+  readonly clock: VirtualClock;
+
+  constructor(private readonly world: SimWorld) {
+    this.loop = world.loop;
+    this.clock = world.clock;
+  }
+
+  random(stream: string): number {
+    return this.world._draw(stream) / DRAW_RANGE;
+  }
+
+  chance(stream: string, p: number): boolean {
+    // Drawn even when p is 0 or 1, so that changing a probability never shifts later draws.
+    const d = this.world._draw(stream);
+    return p > 0 && d >= Math.ceil((1 - p) * DRAW_RANGE);
+  }
+
+  trace(kind: string, detail: string, task?: string): void {
+    this.world._traceEvent(kind, detail, task);
+  }
+
+  fail(error: Error): void {
+    this.world._fail(error);
+  }
+
+  spawn<T>(name: string, fn: () => Promise<T>): TaskType<T> {
+    return this.world._spawn(name, fn);
+  }
+
+  hold(what: string): () => void {
+    return this.world._hold(what);
+  }
+
+  onRunEnd(check: () => Error | null | undefined): void {
+    this.world._onRunEnd(check);
+  }
+}
+
+/** A world's OS as its loop sees it: each service comes from the part that lends it, built when first asked for. */
+class WorldOs implements OS {
+  constructor(private readonly world: SimWorld) {}
+
+  get dns(): DnsDriver | undefined {
+    return this.world._lent('dns') as DnsDriver | undefined;
+  }
+
+  get processes(): ProcessDriver | undefined {
+    return this.world._lent('processes') as ProcessDriver | undefined;
+  }
+
+  get signals(): SignalDriver | undefined {
+    return this.world._lent('signals') as SignalDriver | undefined;
+  }
+
+  get files(): FileDriver | undefined {
+    return this.world._lent('files') as FileDriver | undefined;
+  }
+
+  createDefaultExecutor(): Executor {
+    const make = this.world._lent('createDefaultExecutor') as (() => Executor) | undefined;
+    if (make === undefined) throw new TypeError('runInExecutor: this simulated world has no executors');
+    return make();
   }
 }
 
