@@ -3,7 +3,7 @@ import type { CapturedContext } from '../loop/async-context.js';
 import type { RawDatagramSocket } from '../loop/datagram-driver.js';
 import type { EventLoop } from '../loop/event-loop.js';
 import type { PeerAddress, SocketAddress } from '../loop/raw-stream.js';
-import { Future } from '../tasks/future.js';
+import { LoopTransportBase } from './loop-transport-base.js';
 import type { DatagramProtocol } from './protocols.js';
 import { checkLimits, DEFAULT_HIGH_WATER } from './write-buffer-limits.js';
 import type { DatagramTransport } from './transports.js';
@@ -56,29 +56,18 @@ function toBytes(data: unknown, where: string): Uint8Array {
  * the events, in the async context of the code that created the endpoint;
  * `connectionMade` first and `connectionLost` once, last.
  */
-export class LoopDatagramTransport implements DatagramTransport {
-  private protocol: DatagramProtocol;
-  private closing = false;
-  private lost = false;
+export class LoopDatagramTransport extends LoopTransportBase<DatagramProtocol, RawDatagramSocket> implements DatagramTransport {
   private protocolPaused = false;
   private high = DEFAULT_HIGH_WATER;
   private low = DEFAULT_HIGH_WATER / 4;
   private readonly sockname: SocketAddress;
   private readonly peername: SocketAddress | null;
-  private readonly lostFuture: Future<void>;
 
   /** @internal use `loop.createDatagramEndpoint` */
-  constructor(
-    private readonly loop: EventLoop,
-    private readonly raw: RawDatagramSocket,
-    protocol: DatagramProtocol,
-    private readonly ctx: CapturedContext,
-  ) {
-    this.protocol = protocol;
+  constructor(loop: EventLoop, raw: RawDatagramSocket, protocol: DatagramProtocol, ctx: CapturedContext) {
+    super(loop, raw, protocol, ctx);
     this.sockname = raw.sockname();
     this.peername = raw.peername();
-    this.lostFuture = new Future<void>({ loop });
-    this.schedule(() => this.protocol.connectionMade?.(this));
     raw.start({
       // Checked when the callback runs: as asyncio stops reading at close(),
       // no datagram is delivered after it, even one already on its way;
@@ -96,11 +85,6 @@ export class LoopDatagramTransport implements DatagramTransport {
       },
       close: (error) => this.schedule(() => this.connectionLost(error)),
     });
-  }
-
-  private schedule(fn: () => void): void {
-    if (this.loop.isClosed()) return;
-    this.loop._scheduleInContext(fn, [], this.ctx);
   }
 
   /**
@@ -180,44 +164,14 @@ export class LoopDatagramTransport implements DatagramTransport {
     this.raw.abort();
   }
 
-  isClosing(): boolean {
-    return this.closing;
-  }
-
   /**
    * `'sockname'` (the bound address), `'peername'` (the remote address, null
    * when unconnected), `'socket'` (the backend's socket: a `node:dgram`
    * Socket on Node); else `defaultValue`.
    */
-  getExtraInfo<T = unknown>(name: string, defaultValue?: T): T | undefined {
+  override getExtraInfo<T = unknown>(name: string, defaultValue?: T): T | undefined {
     if (name === 'sockname') return { ...this.sockname } as T;
     if (name === 'peername') return (this.peername === null ? null : { ...this.peername }) as T;
-    const v = this.raw.getExtraInfo(name);
-    return v === undefined ? defaultValue : (v as T);
-  }
-
-  getProtocol(): DatagramProtocol {
-    return this.protocol;
-  }
-
-  setProtocol(protocol: unknown): void {
-    this.protocol = protocol as DatagramProtocol;
-  }
-
-  /** `close()`, then wait until `connectionLost` has run. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    if (!this.lostFuture.done() && !this.loop.isClosed()) await this.lostFuture;
-  }
-
-  private connectionLost(error: Error | null): void {
-    if (this.lost) return;
-    this.lost = true;
-    this.closing = true;
-    try {
-      this.protocol.connectionLost?.(error);
-    } finally {
-      if (!this.lostFuture.done()) this.lostFuture.setResult(undefined);
-    }
+    return super.getExtraInfo(name, defaultValue);
   }
 }

@@ -1,7 +1,7 @@
 import type { CapturedContext } from '../loop/async-context.js';
 import type { EventLoop } from '../loop/event-loop.js';
 import type { RawStream } from '../loop/raw-stream.js';
-import { Future } from '../tasks/future.js';
+import { LoopTransportBase } from './loop-transport-base.js';
 import { checkLimits } from './write-buffer-limits.js';
 import type { StreamProtocol } from './protocols.js';
 import type { ReadTransport, WriteTransport } from './transports.js';
@@ -10,78 +10,12 @@ import type { ReadTransport, WriteTransport } from './transports.js';
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
 /**
- * What both pipe transports share: protocol calls as loop callbacks in the
- * creator's async context, in the order the RawStream reported the events;
- * `connectionMade` first, `connectionLost` once and last (after the pipe is
- * released).
- */
-abstract class PipeTransportBase implements AsyncDisposable {
-  protected protocol: StreamProtocol;
-  protected closing = false;
-  protected lost = false;
-  private readonly lostFuture: Future<void>;
-
-  constructor(
-    protected readonly loop: EventLoop,
-    protected readonly raw: RawStream,
-    protocol: StreamProtocol,
-    private readonly ctx: CapturedContext,
-  ) {
-    this.protocol = protocol;
-    this.lostFuture = new Future<void>({ loop });
-    this.schedule(() => this.protocol.connectionMade?.(this as never));
-  }
-
-  protected schedule(fn: () => void): void {
-    if (this.loop.isClosed()) return;
-    this.loop._scheduleInContext(fn, [], this.ctx);
-  }
-
-  protected connectionLost(error: Error | null): void {
-    if (this.lost) return;
-    this.lost = true;
-    this.closing = true;
-    try {
-      this.protocol.connectionLost?.(error);
-    } finally {
-      if (!this.lostFuture.done()) this.lostFuture.setResult(undefined);
-    }
-  }
-
-  /** Close the pipe; `connectionLost` follows. Idempotent. */
-  abstract close(): void;
-
-  isClosing(): boolean {
-    return this.closing;
-  }
-
-  /** `'pipe'` (the fd or Node stream given to connect*Pipe), else `defaultValue`. */
-  getExtraInfo<T = unknown>(name: string, defaultValue?: T): T | undefined {
-    const v = this.raw.getExtraInfo(name);
-    return v === undefined ? defaultValue : (v as T);
-  }
-
-  getProtocol(): StreamProtocol {
-    return this.protocol;
-  }
-
-  setProtocol(protocol: unknown): void {
-    this.protocol = protocol as StreamProtocol;
-  }
-
-  /** `close()`, then wait until `connectionLost` has run. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    if (!this.lostFuture.done() && !this.loop.isClosed()) await this.lostFuture;
-  }
-}
-
-/**
  * asyncio's `_UnixReadPipeTransport`: `dataReceived` for each chunk, then at
  * EOF `eofReceived` (its return value is ignored: a read pipe has nothing to
  * keep open) and `connectionLost(null)`. `close()` stops reading at once.
+ * Extra info `'pipe'`: the fd or Node stream given to `connectReadPipe`.
  */
-export class ReadPipeTransport extends PipeTransportBase implements ReadTransport {
+export class ReadPipeTransport extends LoopTransportBase<StreamProtocol, RawStream> implements ReadTransport {
   private paused = false;
   /**
    * Events that reached the loop while reading was paused: the Node stream
@@ -183,9 +117,10 @@ type PipeEvent = { kind: 'data'; chunk: Uint8Array } | { kind: 'eof' } | { kind:
  * (`pauseWriting` when the buffer goes above the high-water mark,
  * `resumeWriting` once it has drained), `writeEof`/`close` closing the pipe
  * after the queued bytes, and `connectionLost(error)` when the reader went
- * away (`error.code` `'EPIPE'` when bytes were lost).
+ * away (`error.code` `'EPIPE'` when bytes were lost). Extra info `'pipe'`:
+ * the fd or Node stream given to `connectWritePipe`.
  */
-export class WritePipeTransport extends PipeTransportBase implements WriteTransport {
+export class WritePipeTransport extends LoopTransportBase<StreamProtocol, RawStream> implements WriteTransport {
   private protocolPaused = false;
   private high = 64 * 1024;
   private low = 16 * 1024;

@@ -260,6 +260,10 @@ export class NodeRawStream implements RawStream {
 
   private readonly _onError = (err: Error): void => {
     this._error ??= err;
+    // A plain socket is destroyed by Node after its error; a TLS socket that
+    // fails to decrypt a record after the handshake is not, and would hang
+    // with no 'close' (so no connectionLost) unless destroyed here.
+    if ((this.socket as Partial<tls.TLSSocket>).encrypted === true && !this.socket.destroyed) this.socket.destroy();
   };
 
   private readonly _onClose = (): void => {

@@ -65,7 +65,11 @@ export class SubprocessStreamProtocol extends FlowControlProtocol implements Sub
 
   pipeDataReceived(fd: number, data: Uint8Array): void {
     const reader = fd === 1 ? this.stdout : fd === 2 ? this.stderr : null;
-    reader?.feedData(data);
+    if (reader === null) return;
+    // A pipe transport's chunk is nobody else's once delivered: the reader
+    // keeps it without a copy (as StreamReaderProtocol does). A string is copied.
+    if (data instanceof Uint8Array) reader._feedOwned(data);
+    else reader.feedData(data);
   }
 
   pipeConnectionLost(fd: number, error: Error | null): void {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, test } from 'vitest';
-import { InvalidStateError, Protocol, type EventLoop, type Transport } from '../../../src/index.js';
+import { InvalidStateError, openConnection, Protocol, type EventLoop, type Transport } from '../../../src/index.js';
 import { Accepted, certs, clientTls, Echo, localServer, pause, Recorder, serverTls, within, withLoop } from './support.js';
 
 const secureEcho = (loop: EventLoop, opts: Parameters<EventLoop['createServer']>[3] = {}): Promise<[import('../../../src/index.js').Server, number]> =>
@@ -214,6 +214,57 @@ describe('TLS', () => {
       return warnings;
     });
     expect(warnings.some((w) => /no effect when using TLS/.test(w))).toBe(true);
+  });
+});
+
+/**
+ * A raw Node TLS server that, once its handshake with the one client is
+ * done, writes bytes that are no TLS record on the TCP socket under the TLS
+ * one. Resolves to its port and a closer.
+ */
+async function corruptingTlsServer(): Promise<[number, () => Promise<void>]> {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((raw) => {
+    sockets.push(raw);
+    raw.on('error', () => {});
+    const secure = new tls.TLSSocket(raw, { isServer: true, ...serverTls });
+    secure.on('error', () => {});
+    secure.on('secure', () => raw.write(Buffer.from('this is no TLS record\r\n\r\n')));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const close = (): Promise<void> => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((r) => server.close(() => r()));
+  };
+  return [port, close];
+}
+
+describe('a corrupt TLS record after the handshake', () => {
+  test('ends the connection: connectionLost gets the TLS error', async () => {
+    const lost = await withLoop(async (loop) => {
+      const [port, close] = await corruptingTlsServer();
+      const client = new Recorder(loop);
+      await loop.createConnection(() => client, 'localhost', port, { ssl: clientTls });
+      const lost = await within(client.lost);
+      await close();
+      return lost;
+    });
+    expect(lost).toBeInstanceOf(Error);
+    expect(lost).toMatchObject({ code: expect.stringMatching(/^ERR_SSL_/) });
+  });
+
+  test('a Streams reader waiting for data rejects with the TLS error', async () => {
+    const err = await withLoop(async () => {
+      const [port, close] = await corruptingTlsServer();
+      const [reader, writer] = await openConnection('localhost', port, { ssl: clientTls });
+      const err = await within(reader.read(100)).catch((e: unknown) => e);
+      writer.close();
+      await close();
+      return err;
+    });
+    expect(err).toBeInstanceOf(Error);
+    expect(err).toMatchObject({ code: expect.stringMatching(/^ERR_SSL_/) });
   });
 });
 

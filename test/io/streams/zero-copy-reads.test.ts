@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ByteBuffer } from '../../../src/io/streams/byte-buffer.js';
-import { simulate, StreamReader, StreamReaderProtocol } from '../../../src/index.js';
+import { simulate, StreamReader, StreamReaderProtocol, SubprocessStreamProtocol } from '../../../src/index.js';
 
 /** Bytes in memory of their own (small Buffer.from results share Node's pool, which would hide a copy). */
 const bytes = (s: string): Buffer => {
@@ -60,6 +60,23 @@ describe('StreamReader fed by its protocol', () => {
       const got = await reader.read(100);
       expect(got.buffer).toBe(chunk.buffer);
       expect(got.toString()).toBe('hello');
+    });
+  });
+
+  it("hands out a subprocess pipe's chunk without copying it (Process stdout and stderr)", async () => {
+    await simulate(async (world) => {
+      const protocol = new SubprocessStreamProtocol(1024, world.loop);
+      protocol.stdout = new StreamReader();
+      protocol.stderr = new StreamReader();
+      const out = bytes('out');
+      const err = bytes('err');
+      protocol.pipeDataReceived(1, out);
+      protocol.pipeDataReceived(2, err);
+      const gotOut = await protocol.stdout.read(100);
+      const gotErr = await protocol.stderr.read(100);
+      expect(gotOut.buffer).toBe(out.buffer);
+      expect(gotErr.buffer).toBe(err.buffer);
+      expect([gotOut.toString(), gotErr.toString()]).toEqual(['out', 'err']);
     });
   });
 
