@@ -422,9 +422,7 @@ export class EventLoop implements AsyncDisposable {
 
   /** @internal schedule a loop-internal callback (task steps, wakeups) that sets its own context */
   _scheduleInternal(callback: (...a: any[]) => unknown, args: unknown[], task: TaskRef | null, kind: HandleKind): Handle {
-    const h = new Handle(callback, args, this, null, true);
-    h._task = task;
-    h._kind = kind;
+    const h = new Handle(callback, args, this, task, true, kind);
     this._enqueue(h);
     return h;
   }
@@ -486,14 +484,29 @@ export class EventLoop implements AsyncDisposable {
 
   // ------------------------------------------------------------ the driver
 
-  private _ensureDrivers(): void {
-    const work = this._scheduler.size + 1;
+  /**
+   * Keep a driver queued per ready callback, plus `spare` (default 1). After
+   * a callback, the spare does the bookkeeping after the last one, unless
+   * that driver goes idle itself (`_idleEarly`, spare 0). On a wakeup, the
+   * spare runs what the woken callbacks schedule: drivers queued before
+   * Node's check phase all run in it, so a second hop (a task resuming after
+   * its read callback) costs no extra libuv iteration (an extra epoll).
+   */
+  private _ensureDrivers(spare = 1): void {
+    const work = this._scheduler.size + spare;
     const floor = this._driverFloor;
-    const target = work < floor ? floor : work > MAX_DRIVERS ? MAX_DRIVERS : work;
+    // At least one: a wakeup for a timer has no ready callback yet.
+    const target = work < floor ? floor : work > MAX_DRIVERS ? MAX_DRIVERS : work > 0 ? work : 1;
     if (this._queued * 2 > target) return;
-    if (floor < MAX_DRIVER_FLOOR) this._driverFloor = floor * 2;
-    const n = target - this._queued;
-    this._queued = target;
+    // Half the pool ran while busy: keep twice as many from now on, and fill
+    // up to that at once. (Filling only to the old floor left the pool half
+    // empty against the new one, so every driver refilled and doubled it: a
+    // run of ten callbacks queued 260 drivers.)
+    const grown = floor === 0 ? 1 : floor < MAX_DRIVER_FLOOR ? floor * 2 : floor;
+    this._driverFloor = grown;
+    const fill = target < grown ? grown : target;
+    const n = fill - this._queued;
+    this._queued = fill;
     // A driver runs in the async context it was queued in, and queues the
     // next ones from there: queued from whatever code woke the loop (another
     // loop's task, a request's AsyncLocalStorage), that context would reach
@@ -504,7 +517,12 @@ export class EventLoop implements AsyncDisposable {
   /** One driver immediate: one loop callback, or the bookkeeping that starts an iteration. */
   private readonly _drive = (): void => {
     this._queued--;
-    if (this._state !== LoopState.Running) return;
+    if (this._state !== LoopState.Running) {
+      // The last driver of a busy stretch found the loop idle: the stretch
+      // is over, and the next wakeup needs drivers for its own callbacks only.
+      if (this._queued === 0 && this._state === LoopState.Idle) this._driverFloor = 0;
+      return;
+    }
     if (this._slowHandle !== null) this._checkSlow();
     if (this._batch === 0) {
       if (this._stopping && this._iterations > 0) {
@@ -521,8 +539,32 @@ export class EventLoop implements AsyncDisposable {
     this._batch--;
     const h = this._scheduler.next();
     if (!h._cancelled) this._runHandle(h);
-    if (this._state === LoopState.Running) this._ensureDrivers();
+    if (this._state !== LoopState.Running) return;
+    if (this._batch === 0 && this._scheduler.size === 0 && this._idleEarly()) return;
+    this._ensureDrivers(this._selector.idleWaitIsFree === true ? 0 : 1);
   };
+
+  /**
+   * Go idle in the driver of a callback that left nothing ready, instead of
+   * in one more driver queued only to find nothing (with the pool's floor
+   * reset, a Streams echo round trip on Node went from 13 immediates to 4):
+   * only with a selector whose endless wait is free,
+   * and with no timer pending (a timed wait reads the clock, and a virtual
+   * clock would jump before the callback's microtasks ran). What those
+   * microtasks schedule wakes the loop, as anything scheduled while idle does.
+   * Not in debug mode: the slow-callback check runs at the next driver.
+   */
+  private _idleEarly(): boolean {
+    if (this._stopping || this._debug || this._selector.idleWaitIsFree !== true || this._timers.nextWhen() !== Infinity) {
+      return false;
+    }
+    this._state = LoopState.Idle;
+    // Drivers still queued mean a busy stretch that may go on (a chain of
+    // task steps resuming on microtasks): keep its pool's floor.
+    if (this._queued === 0) this._driverFloor = 0;
+    this._selector.wait(Infinity, this._onSelectorWake);
+    return true;
+  }
 
   /**
    * Steps (1) and (2) of an iteration: wait or jump until something is ready,
@@ -534,31 +576,28 @@ export class EventLoop implements AsyncDisposable {
     const timers = this._timers;
     for (;;) {
       if (scheduler.size === 0 && !this._stopping) {
-        const top = timers.peek();
-        const deadline = top === undefined ? Infinity : top._when;
+        const deadline = timers.nextWhen();
         let realWait: number;
         try {
-          realWait = deadline > this._clock.now() ? this._clock.sleepTime(deadline) : 0;
+          // An endless wait needs no clock read (sleepTime(Infinity) is Infinity on every clock).
+          realWait = deadline === Infinity ? Infinity : deadline > this._clock.now() ? this._clock.sleepTime(deadline) : 0;
         } catch (e) {
           this._fail(e);
           return false;
         }
         if (realWait > 0 || deadline === Infinity) {
           this._state = LoopState.Idle;
-          // An I/O-driven loop wakes once per event: one driver for the
-          // event's callback and one for the bookkeeping after it is enough,
-          // and the floor doubles again if the callbacks keep it busy.
-          this._driverFloor = 1;
+          // An I/O-driven loop wakes once per event: drivers for the event's
+          // callbacks are enough, and the floor doubles again if the
+          // callbacks keep it busy.
+          this._driverFloor = 0;
           this._selector.wait(realWait > 0 ? realWait : Infinity, this._onSelectorWake);
           return false;
         }
       }
       const now = this._clock.now();
       let top: TimerHandle | undefined;
-      while ((top = timers.peek()) !== undefined && top._when <= now) {
-        timers.pop();
-        scheduler.push(top);
-      }
+      while ((top = timers.popDue(now)) !== undefined) scheduler.push(top);
       this._batch = scheduler.startBatch();
       if (this._batch > 0 || this._stopping) {
         this._iterations++;
@@ -581,7 +620,7 @@ export class EventLoop implements AsyncDisposable {
     const args = h._args;
     try {
       if (!h._internal) {
-        const r = runInContext(h._ctx, this._frame, cb, ...args);
+        const r = runInContext(h._ctx as CapturedContext, this._frame, cb, ...args);
         // An async callback's failure is a rejection, not a throw: report it
         // like one (guarantee 5) instead of leaving an unhandled rejection
         // that would end the process.

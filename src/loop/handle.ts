@@ -17,47 +17,98 @@ export const enum HandleKind {
   Wake = 3,
 }
 
+/** `Handle._flags`: the kind takes the two lowest bits. */
+const KIND_MASK = 3;
+/** `Handle._flags`: the loop's own callback (task steps, wakeups, internal timers), which sets its own context. */
+const INTERNAL = 4;
+
+/** Where each handle was scheduled, kept in debug mode only: no handle pays a field for it. */
+const sourceTracebacks = new WeakMap<Handle, string>();
+
 /**
  * A callback scheduled on a loop (asyncio.Handle). It runs at most once and
  * never after `cancel()`. It remembers the async context it was scheduled in,
  * its scheduling sequence number, and its origin (the task or callback that
  * scheduled it) so that schedulers can keep per-origin order.
+ *
+ * A handle is small on purpose: with 1e5 timers pending, the loop's cost is
+ * mostly moving handles through the young generation and reaching them in
+ * memory. What only some handles need is folded into `_flags` and `_ctx`, or
+ * kept outside (the debug-mode traceback).
  */
 export class Handle {
-  /** @internal */ _callback: ((...args: any[]) => unknown) | null;
+  /** @internal null once cancelled */
+  _callback: ((...args: any[]) => unknown) | null;
   /** @internal */ _args: unknown[];
-  /** @internal */ _cancelled = false;
   /** @internal */ readonly _loop: HandleOwner;
-  /** @internal the async context to run in (user callbacks; null: no user store to restore) */
-  _ctx: CapturedContext;
-  /** @internal the loop's own callback (task steps, wakeups, internal timers): it sets its own context */
-  readonly _internal: boolean;
+  /**
+   * @internal for a user callback, the async context to run in (null: no
+   * user store to restore); for the loop's own callback, the task it runs a
+   * step of, if any
+   */
+  _ctx: CapturedContext | TaskRef;
   /** @internal scheduling order, unique per loop */
   _seq = 0;
   /** @internal the origin that scheduled this handle (task or callback id; 0 outside the loop) */
   _origin = 0;
-  /** @internal the task this handle runs a step of, if any */
-  _task: TaskRef | null = null;
-  /** @internal */
-  _kind: HandleKind = HandleKind.Callback;
   /** @internal the readiness order, set by the scheduler's push */
   _readySeq = 0;
-  /** @internal where it was scheduled (debug mode only) */
-  _sourceTraceback: string | undefined = undefined;
+  /** @internal the kind (two lowest bits) and INTERNAL */
+  _flags: number;
 
-  /** @internal */
-  constructor(callback: (...args: any[]) => unknown, args: unknown[], loop: HandleOwner, ctx: CapturedContext, internal = false) {
+  /**
+   * @internal `ctx` is the captured context of a user callback, or, with
+   * `internal`, the task whose step the loop's own callback runs (or null).
+   */
+  constructor(
+    callback: (...args: any[]) => unknown,
+    args: unknown[],
+    loop: HandleOwner,
+    ctx: CapturedContext | TaskRef,
+    internal = false,
+    kind: HandleKind = HandleKind.Callback,
+  ) {
     this._callback = callback;
     this._args = args;
     this._loop = loop;
     this._ctx = ctx;
-    this._internal = internal;
+    this._flags = internal ? kind | INTERNAL : kind;
+  }
+
+  /** @internal true once `cancel()` was called */
+  get _cancelled(): boolean {
+    return this._callback === null;
+  }
+
+  /** @internal what the handle runs as */
+  get _kind(): HandleKind {
+    return this._flags & KIND_MASK;
+  }
+
+  /** @internal the loop's own callback (task steps, wakeups, internal timers): it sets its own context */
+  get _internal(): boolean {
+    return (this._flags & INTERNAL) !== 0;
+  }
+
+  /** @internal the task this handle runs a step of, if any */
+  get _task(): TaskRef | null {
+    return (this._flags & INTERNAL) !== 0 ? (this._ctx as TaskRef | null) : null;
+  }
+
+  /** @internal where it was scheduled (debug mode only) */
+  get _sourceTraceback(): string | undefined {
+    return sourceTracebacks.get(this);
+  }
+
+  set _sourceTraceback(stack: string | undefined) {
+    if (stack === undefined) sourceTracebacks.delete(this);
+    else sourceTracebacks.set(this, stack);
   }
 
   /** Prevent the callback from running. Idempotent; a handle that already ran is unaffected. */
   cancel(): void {
-    if (!this._cancelled) {
-      this._cancelled = true;
+    if (this._callback !== null) {
+      // Traced first: the trace names the callback, which cancelling drops.
       this._loop._traceCancel?.(this);
       this._callback = null;
       this._args = EMPTY_ARGS;
@@ -66,13 +117,13 @@ export class Handle {
 
   /** True once `cancel()` was called. */
   cancelled(): boolean {
-    return this._cancelled;
+    return this._callback === null;
   }
 
   /** The callback's name, for messages and traces. */
   describe(): string {
     const cb = this._callback;
-    return `${this._cancelled ? 'cancelled ' : ''}Handle#${this._seq}(${cb ? cb.name || 'anonymous' : ''})`;
+    return `${cb === null ? 'cancelled ' : ''}Handle#${this._seq}(${cb ? cb.name || 'anonymous' : ''})`;
   }
 
   toString(): string {
@@ -95,9 +146,8 @@ export class TimerHandle extends Handle {
 
   /** @internal */
   constructor(when: number, callback: (...args: any[]) => unknown, args: unknown[], loop: HandleOwner, ctx: CapturedContext, internal = false) {
-    super(callback, args, loop, ctx, internal);
+    super(callback, args, loop, ctx, internal, HandleKind.Timer);
     this._when = when;
-    this._kind = HandleKind.Timer;
   }
 
   /** The scheduled time, in ms on the loop's clock. */
@@ -106,7 +156,7 @@ export class TimerHandle extends Handle {
   }
 
   override cancel(): void {
-    if (!this._cancelled) {
+    if (this._callback !== null) {
       // Flag it first: the loop may compact the heap right away, and a
       // compaction must see this entry as cancelled (else it keeps it and
       // the heap's count of cancelled entries goes wrong).

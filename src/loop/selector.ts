@@ -22,6 +22,14 @@ export interface Selector {
   /** Release whatever the selector holds (timers keeping the process alive). Idempotent. */
   close(): void;
   /**
+   * True when `wait(Infinity)` only keeps the process alive (no check, no
+   * side effect, as on Node): the loop may then go idle in the driver of a
+   * callback that left nothing ready, without one more driver to find that
+   * out. A simulated selector's endless wait runs a deadlock check, so it
+   * leaves this unset.
+   */
+  readonly idleWaitIsFree?: boolean;
+  /**
    * The I/O a selector may provide. Each is optional: the loop's methods that
    * need a missing one throw a `TypeError` naming it.
    */

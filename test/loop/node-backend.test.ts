@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { EventLoop, nodeBackend, sleep } from '../../src/index.js';
 import { NodeClock } from '../../src/backends/node/node-clock.js';
@@ -172,6 +173,87 @@ describe('the Node backend', () => {
     await loop.runForever();
     expect(violations).toEqual([]);
     loop.close();
+  });
+
+  it("runs what a callback's microtasks schedule after the loop went idle: a callSoon, then a timer", async () => {
+    const loop = new EventLoop();
+    const log: string[] = [];
+    loop.callSoon(() => {
+      log.push('callback');
+      // Several microtask hops: the loop has nothing ready when the callback returns.
+      void Promise.resolve()
+        .then(() => Promise.resolve())
+        .then(() => {
+          log.push('microtask');
+          loop.callSoon(() => {
+            log.push('soon');
+            void Promise.resolve().then(() => loop.callLater(1, () => {
+              log.push('timer');
+              loop.stop();
+            }));
+          });
+        });
+    });
+    await loop.runForever();
+    expect(log).toEqual(['callback', 'microtask', 'soon', 'timer']);
+    loop.close();
+  });
+
+  it('stops when stop() is called from the microtasks of the last ready callback', async () => {
+    const loop = new EventLoop();
+    loop.callSoon(() => void Promise.resolve().then(() => loop.stop()));
+    await loop.runForever();
+    expect(loop.isRunning()).toBe(false);
+    loop.close();
+  });
+
+  it('queues at most two driver immediates per event that wakes an idle loop', async () => {
+    const loop = new EventLoop();
+    const events = 50;
+    let immediates = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'Immediate') immediates++;
+      },
+    });
+    let left = events;
+    // Each event comes from a real timer while the loop is idle, as a socket's data would.
+    const fire = (): void => {
+      loop.callSoonThreadsafe(() => {
+        if (--left === 0) loop.stop();
+        else setTimeout(fire, 0);
+      });
+    };
+    setTimeout(() => {
+      hook.enable();
+      fire();
+    }, 1);
+    await loop.runForever();
+    hook.disable();
+    loop.close();
+    expect(immediates).toBeLessThanOrEqual(2 * events + 2);
+  });
+
+  it('a short run of a few callbacks queues tens of driver immediates, not hundreds', async () => {
+    const loop = new EventLoop();
+    let immediates = 0;
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'Immediate') immediates++;
+      },
+    });
+    hook.enable();
+    let n = 0;
+    const next = (): void => {
+      if (++n === 10) loop.stop();
+      else loop.callSoon(next);
+    };
+    loop.callSoon(next);
+    await loop.runForever();
+    hook.disable();
+    loop.close();
+    expect(n).toBe(10);
+    expect(immediates).toBeLessThanOrEqual(40);
   });
 
   it('does not keep the process alive after the loop is closed', async () => {

@@ -20,14 +20,7 @@ function cancel(heap: TimerHeap<Entry>, e: Entry): void {
 
 /** Every parent orders before its children by (when, seq): the heap property. */
 function checkHeapProperty(heap: TimerHeap<Entry>): void {
-  const items = (heap as unknown as { items: Entry[] }).items;
-  const broken: number[] = [];
-  for (let i = 1; i < items.length; i++) {
-    const p = items[(i - 1) >> 1]!;
-    const c = items[i]!;
-    if (!(p._when < c._when || (p._when === c._when && p._seq < c._seq))) broken.push(i);
-  }
-  expect(broken, 'indices whose parent orders after them').toEqual([]);
+  expect(heap._misplacedNodes(), 'nodes whose parent orders after them').toEqual([]);
 }
 
 function drain(heap: TimerHeap<Entry>): Entry[] {
@@ -224,6 +217,37 @@ describe('TimerHeap', () => {
     expect(heap.size).toBe(0);
     expect(heap.cancelled).toBe(0);
     expect(es.every((e) => !e._scheduled)).toBe(true);
+  });
+
+  it('keeps the heap property and (when, seq) order with more entries than one storage block holds', () => {
+    const heap = new TimerHeap<Entry>();
+    const rand = lcg(11);
+    const es = Array.from({ length: 20_000 }, () => entry(Math.floor(rand() * 5000)));
+    for (const e of es) heap.push(e);
+    checkHeapProperty(heap);
+    // Pop half, push more into the freed slots, cancel some, compact: then drain.
+    const popped = Array.from({ length: 10_000 }, () => heap.pop()!);
+    const more = Array.from({ length: 9_000 }, () => entry(Math.floor(rand() * 5000)));
+    for (const e of more) heap.push(e);
+    const rest = es.filter((e) => e._scheduled).concat(more);
+    for (const e of rest.filter((_, i) => i % 3 === 0)) cancel(heap, e);
+    heap.compact();
+    checkHeapProperty(heap);
+    const byOrder = (a: Entry, b: Entry): number => a._when - b._when || a._seq - b._seq;
+    expect(popped).toEqual([...es].sort(byOrder).slice(0, 10_000));
+    expect(drain(heap)).toEqual(rest.filter((e) => !e._cancelled).sort(byOrder));
+  });
+
+  it('gives back the storage of a burst once drained, and works on after it', () => {
+    const heap = new TimerHeap<Entry>();
+    const burst = Array.from({ length: 10_000 }, (_, i) => entry(i));
+    for (const e of burst) heap.push(e);
+    expect(drain(heap)).toEqual(burst);
+    const slots = (heap as unknown as { seqs: Float64Array[] }).seqs;
+    expect(slots.length, 'slot blocks left after the drain').toBe(1);
+    const later = [entry(5), entry(3), entry(4)];
+    for (const e of later) heap.push(e);
+    expect(drain(heap).map((e) => e._when)).toEqual([3, 4, 5]);
   });
 
   it('orders Infinity and -Infinity whens like any others', () => {
