@@ -1,10 +1,10 @@
 import { CancelledError, EventLoopError, InvalidStateError } from '../errors.js';
 import { runInContext, type CapturedContext } from '../loop/async-context.js';
-import { frameStorage, type Frame } from '../loop/context.js';
+import { frameStorage } from '../loop/context.js';
 import { EventLoop } from '../loop/event-loop.js';
 import { HandleKind } from '../loop/handle.js';
 import type { ExceptionContext } from '../loop/loop-hooks.js';
-import { getEventLoop, getRunningLoop, tryGetRunningLoop } from '../loop/running-loop.js';
+import { getRunningLoop, tryGetRunningLoop } from '../loop/running-loop.js';
 import { Future, type AwaitingTask } from './future.js';
 
 /** Options of `createTask`. */
@@ -21,42 +21,53 @@ export interface TaskOptions {
  * aborts `signal` so plain work (fetch, Node APIs) can stop too.
  */
 export class Task<T = unknown> extends Future<T> implements AwaitingTask {
-  /** @internal */ _futWaiter: Future<any> | null = null;
-  /** @internal */ _mustCancel = false;
-  /** @internal */ readonly _originId: number;
-  private _name: string;
-  private _fn: (() => T | PromiseLike<T>) | null;
-  private _numCancelsRequested = 0;
-  private _abort: AbortController | null = null;
+  // Declared, assigned in the constructor, and no per-task closures (the
+  // steps are module functions given the task): a task is made per
+  // `createTask`, and an exploration makes a fresh world of them per run.
+  /** @internal */ declare _futWaiter: Future<any> | null;
+  /** @internal */ declare _mustCancel: boolean;
+  /** @internal */ declare readonly _originId: number;
+  /** The name, or the loop's task count it is built from (`Task-<n>`) when first read. */
+  private declare _name: string | number;
+  /** The function, until its first step takes it (null from then on: the task has started). */
+  private declare _fn: (() => T | PromiseLike<T>) | null;
+  private declare _numCancelsRequested: number;
+  private declare _abort: AbortController | null;
   /** The CancelledError of the current cancellation request (the signal's reason). */
-  private _cancelReason: CancelledError | null = null;
-  private readonly _taskFrame: Frame;
-  private readonly _ctx: CapturedContext;
-  private _started = false;
+  private declare _cancelReason: CancelledError | null;
+  private declare readonly _ctx: CapturedContext;
 
   constructor(fn: () => T | PromiseLike<T>, opts: TaskOptions & { loop?: EventLoop } = {}) {
     if (typeof fn !== 'function') {
       throw new TypeError(`createTask: fn must be a function (an async function to run), got ${fn === null ? 'null' : typeof fn}`);
     }
-    if (opts.name !== undefined && typeof opts.name !== 'string') {
+    if (opts === null || typeof opts !== 'object') throw new TypeError('createTask: opts must be an object');
+    const name = opts.name;
+    if (name !== undefined && typeof name !== 'string') {
       throw new TypeError('createTask: opts.name must be a string');
     }
-    super({ loop: opts.loop ?? getEventLoop() });
+    // opts.loop, when absent, is the current event loop: Future's default.
+    super(opts);
     const loop = this._loop;
     if (loop.isClosed()) throw new EventLoopError('Event loop is closed');
-    this._fn = fn;
+    this._futWaiter = null;
+    this._mustCancel = false;
     this._originId = loop._nextSeq++;
-    this._name = opts.name ?? `Task-${++loop._taskCounter}`;
-    this._taskFrame = { loop, task: this };
+    this._name = name ?? ++loop._taskCounter;
+    this._fn = fn;
+    this._numCancelsRequested = 0;
+    this._abort = null;
+    this._cancelReason = null;
     this._ctx = loop._captureContext();
     loop._tasks.add(this);
-    loop._scheduleInternal(this._firstStep, [], this, HandleKind.Step);
-    loop._traceEvent('create', this);
+    loop._scheduleInternal(startTask, [this], this, HandleKind.Step);
+    if (loop._tracer !== null) loop._traceEvent('create', this);
   }
 
   /** The task's name. */
   getName(): string {
-    return this._name;
+    const name = this._name;
+    return typeof name === 'string' ? name : (this._name = `Task-${name}`);
   }
 
   /** Rename the task. */
@@ -139,38 +150,22 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
     return { message: 'Task exception was never retrieved', exception: this._exception, future: this };
   }
 
-  private readonly _firstStep = (): void => {
-    if (this._state !== 0 || this._started) return;
-    this._started = true;
+  /** @internal the first step: runs the function in its creator's context, unless the task was cancelled first */
+  _start(): void {
+    const fn = this._fn;
+    if (this._state !== 0 || fn === null) return;
+    this._fn = null;
     if (this._mustCancel) {
       // Cancelled before its first step: the function never runs.
-      this._fn = null;
       this._finishCancelled(this._cancelMessage);
       return;
     }
-    runInContext(this._ctx, this._taskFrame, this._runBody);
-  };
-
-  private readonly _runBody = (): void => {
-    const fn = this._fn!;
-    this._fn = null;
-    let r: T | PromiseLike<T>;
-    try {
-      r = fn();
-    } catch (e) {
-      this._onRejected(e);
-      return;
-    }
-    if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<T>).then === 'function') {
-      // Resolved inside the task's frame, so a future returned by fn is awaited by this task.
-      Promise.resolve(r).then(this._onFulfilled, this._onRejected);
-    } else {
-      this._onFulfilled(r);
-    }
-  };
+    runInContext(this._ctx, { loop: this._loop, task: this }, runBody, this, fn);
+  }
 
   // `unknown`, not T: a T-typed parameter would make Task invariant in T.
-  private readonly _onFulfilled = (value: unknown): void => {
+  /** @internal the function returned (or its promise fulfilled) with `value` */
+  _onFulfilled(value: unknown): void {
     if (this._state !== 0) return;
     if (this._mustCancel) {
       this._finishCancelled(this._cancelMessage);
@@ -179,9 +174,10 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
     this._result = value as T;
     this._state = 1;
     this._finish();
-  };
+  }
 
-  private readonly _onRejected = (error: unknown): void => {
+  /** @internal the function threw (or its promise rejected) `error` */
+  _onRejected(error: unknown): void {
     if (this._state !== 0) return;
     if (this._isCancellation(error)) {
       this._finishCancelled(error instanceof CancelledError ? error.message || undefined : this._cancelMessage);
@@ -192,7 +188,7 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
     this._state = 1;
     this._loop._unretrieved.add(this);
     this._finish();
-  };
+  }
 
   /**
    * @internal whether `error` is this task's cancellation: a CancelledError,
@@ -241,12 +237,37 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
 
   /** @internal */
   override _describe(): string {
-    return `task '${this._name}'`;
+    return `task '${this.getName()}'`;
   }
 
   override toString(): string {
     const state = this._state === 0 ? 'pending' : this._state === 2 ? 'cancelled' : this._hasException ? `exception=${String(this._exception)}` : 'finished';
-    return `<Task ${state} name='${this._name}'>`;
+    return `<Task ${state} name='${this.getName()}'>`;
+  }
+}
+
+/** A task's first step, as a loop handle's callback (one shared function rather than a closure per task). */
+function startTask(task: Task<any>): void {
+  task._start();
+}
+
+/** Run the task's function inside the task's frame and settle the task with its outcome. */
+function runBody<T>(task: Task<T>, fn: () => T | PromiseLike<T>): void {
+  let r: T | PromiseLike<T>;
+  try {
+    r = fn();
+  } catch (e) {
+    task._onRejected(e);
+    return;
+  }
+  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<T>).then === 'function') {
+    // Resolved inside the task's frame, so a future returned by fn is awaited by this task.
+    Promise.resolve(r).then(
+      (v) => task._onFulfilled(v),
+      (e: unknown) => task._onRejected(e),
+    );
+  } else {
+    task._onFulfilled(r);
   }
 }
 
@@ -284,7 +305,8 @@ export function loopCreateTask<T>(loop: EventLoop, fn: () => T | PromiseLike<T>,
   if (opts === null || typeof opts !== 'object') throw new TypeError('createTask: opts must be an object');
   const factory = loop._taskFactory;
   if (factory !== null) return factory(loop, fn, opts) as Task<T>;
-  return new Task(fn, { ...opts, loop });
+  // The two options a task reads, in a literal: cheaper than spreading opts.
+  return new Task(fn, { name: opts.name, loop });
 }
 
 /** Schedule `fn` as a task on the running loop (`EventLoopError` when none); it starts on a later iteration. */

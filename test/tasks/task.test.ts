@@ -106,6 +106,13 @@ describe('Task basics', () => {
     });
   });
 
+  it('a Task constructed with options that are not an object throws TypeError naming opts', async () => {
+    await simulate(async () => {
+      expect(() => new Task(async () => 1, 5 as unknown as { name?: string })).toThrow(/createTask: opts must be an object/);
+      expect(() => new Task(async () => 1, null as unknown as { name?: string })).toThrow(TypeError);
+    });
+  });
+
   it('createTask outside a running loop throws EventLoopError', () => {
     expect(() => createTask(async () => 1)).toThrow(EventLoopError);
   });
@@ -139,6 +146,17 @@ describe('Task names', () => {
     });
   });
 
+  it('a default name is the number the task got at creation, however late it is first read', async () => {
+    await simulate(async () => {
+      const a = createTask(async () => {});
+      const b = createTask(async () => {});
+      await Promise.all([a, b]);
+      const c = createTask(async () => {});
+      expect([c.getName(), b.getName(), a.getName()]).toEqual(['Task-3', 'Task-2', 'Task-1']);
+      await c;
+    });
+  });
+
   it('names count per loop: two runs name their tasks alike', async () => {
     const names = async (): Promise<string[]> =>
       simulate(async () => {
@@ -166,6 +184,14 @@ describe('Task names', () => {
       t.setName('renamed');
       expect(t.getName()).toBe('renamed');
       expect(await t).toBe('renamed');
+    });
+  });
+
+  it('toString of a task never asked its name shows its default name', async () => {
+    await simulate(async () => {
+      const t = createTask(async () => 1);
+      expect(String(t)).toBe("<Task pending name='Task-1'>");
+      await t;
     });
   });
 
