@@ -71,13 +71,18 @@ const tracksEnables: boolean = (() => {
 
 /** True when the code running now has an AsyncLocalStorage store set other than simloop's frame. */
 function hasUserStore(): boolean {
-  const r = executionAsyncResource() as Record<symbol, unknown>;
   if (tracksEnables) {
     if (keysAt !== enableCount) refreshUserKeys();
     const keys = userKeys;
+    // No user storage enabled (the common case): no store to look for, and
+    // no executionAsyncResource(), whose keyed lookup on whatever resource
+    // is current (Immediates, promises, sockets) is megamorphic.
+    if (keys.length === 0) return false;
+    const r = executionAsyncResource() as Record<symbol, unknown>;
     for (let i = 0; i < keys.length; i++) if (r[keys[i]!] !== undefined) return true;
     return false;
   }
+  const r = executionAsyncResource() as Record<symbol, unknown>;
   const keys = Object.getOwnPropertySymbols(r);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
@@ -98,8 +103,31 @@ export function captureContext(): CapturedContext {
   return new AsyncResource('simloop.Handle', { requireManualDestroy: true });
 }
 
-/** Run `fn(...args)` in `ctx` (null: the current context) with simloop's `frame` set. */
+/** Whether simloop's frame storage is enabled, so that a store written on a resource propagates. */
+function frameStorageEnabled(): boolean {
+  return (frameStorage as unknown as { enabled?: boolean }).enabled === true;
+}
+
+/**
+ * Run `fn(...args)` in `ctx` (null: the current context) with simloop's `frame` set.
+ * With no captured context it sets the frame on the current resource itself:
+ * what `frameStorage.run` does, minus its second `executionAsyncResource()`
+ * and store lookup, each a megamorphic keyed load in Node's shared code.
+ */
 export function runInContext<A extends unknown[], R>(ctx: CapturedContext, frame: Frame, fn: (...args: A) => R, ...args: A): R {
-  if (ctx === null) return frameStorage.run(frame, fn, ...args);
-  return ctx.runInAsyncScope(frameStorage.run, frameStorage, frame, fn, ...args) as R;
+  if (ctx !== null) return ctx.runInAsyncScope(runFrame, null, frame, fn, args) as R;
+  return runFrame(frame, fn, args);
+}
+
+function runFrame<A extends unknown[], R>(frame: Frame, fn: (...args: A) => R, args: A): R {
+  if (!storesOnResources || !frameStorageEnabled()) return frameStorage.run(frame, fn, ...args);
+  const r = executionAsyncResource() as Record<symbol, unknown>;
+  const old = r[frameKey as symbol];
+  if (old === frame) return fn.apply(null, args);
+  r[frameKey as symbol] = frame;
+  try {
+    return fn.apply(null, args);
+  } finally {
+    r[frameKey as symbol] = old;
+  }
 }

@@ -272,9 +272,13 @@ export class EventLoop implements AsyncDisposable {
     if (this._state !== LoopState.Stopped) throw new EventLoopError('Cannot close a running event loop');
     if (this._closed) return;
     this._closed = true;
-    for (const task of this._tasks) this.callExceptionHandler(task._closeReport());
-    for (const fut of this._unretrieved) this.callExceptionHandler(fut._closeReport());
-    this._unretrieved.clear();
+    // Most loops close with no task pending and nothing unretrieved: then no
+    // iterator is made, and no Set.clear (which allocates a fresh table).
+    if (this._tasks.size > 0) for (const task of this._tasks) this.callExceptionHandler(task._closeReport());
+    if (this._unretrieved.size > 0) {
+      for (const fut of this._unretrieved) this.callExceptionHandler(fut._closeReport());
+      this._unretrieved.clear();
+    }
     this._scheduler.clear();
     this._timers.clear();
     this._selector.close();
@@ -620,7 +624,11 @@ export class EventLoop implements AsyncDisposable {
     const args = h._args;
     try {
       if (!h._internal) {
-        const r = runInContext(h._ctx as CapturedContext, this._frame, cb, ...args);
+        const ctx = h._ctx as CapturedContext;
+        // A driver runs in the context it was queued in (queueDriversInFrame):
+        // this loop's frame, no user store. So a callback with no captured
+        // context runs as is, with no store lookup on the driver's resource.
+        const r = ctx === null ? cb.apply(null, args) : runInContext(ctx, this._frame, cb, ...args);
         // An async callback's failure is a rejection, not a throw: report it
         // like one (guarantee 5) instead of leaving an unhandled rejection
         // that would end the process.

@@ -25,6 +25,9 @@ export interface Scheduler {
   clear(): void;
 }
 
+/** Ring capacity at first and after `clear()`: a power of two, small because a loop is made per simulated run. */
+const INITIAL_CAPACITY = 8;
+
 /**
  * The default scheduler: one FIFO queue, so callbacks run in the order they
  * became ready (guarantee 1) and a batch is simply the queue's length.
@@ -32,7 +35,7 @@ export interface Scheduler {
  */
 export class FifoScheduler implements Scheduler {
   readonly tracksOrigins = false;
-  private buf: (Handle | undefined)[] = new Array(64);
+  private buf: (Handle | undefined)[] = new Array(INITIAL_CAPACITY);
   private head = 0;
   private count = 0;
 
@@ -59,7 +62,9 @@ export class FifoScheduler implements Scheduler {
   }
 
   clear(): void {
-    this.buf = new Array(64);
+    // Empty (a loop closing after its run): every slot is already undefined, and the buffer may stay.
+    if (this.count === 0) return;
+    this.buf = new Array(INITIAL_CAPACITY);
     this.head = 0;
     this.count = 0;
   }

@@ -13,7 +13,7 @@ const MIN_CANCELLED_FOR_COMPACTION = 100;
 const BLOCK_BITS = 12;
 const BLOCK = 1 << BLOCK_BITS;
 const MASK = BLOCK - 1;
-/** Node (and first slot block) capacity at first, so that a loop with few timers stays small. */
+/** Node (and first slot block) capacity on the first push, so that a loop with few timers stays small. */
 const INITIAL_CAPACITY = 64;
 /**
  * Node k sits at position k + ROOT: the four children of the node at
@@ -21,6 +21,13 @@ const INITIAL_CAPACITY = 64;
  * contiguous bytes, read together by a sift.
  */
 const ROOT = 3;
+/**
+ * The storage of a heap that holds nothing: shared, never written (a push
+ * first allocates), so that a loop that never sets a timer (most explored
+ * runs) allocates no typed array, and emptying a heap frees its storage.
+ */
+const NO_NODES = new Float64Array(0);
+const NO_SLOTS = new Int32Array(0);
 
 /**
  * A min-heap of timers ordered by (when, seq): timers due at the same time
@@ -45,8 +52,8 @@ const ROOT = 3;
  */
 export class TimerHeap<T extends TimerEntry> {
   /** Node at position p: when at `whens[2p]`, slot at `slots[4p + 2]` (the same memory, read as Int32). */
-  private whens!: Float64Array;
-  private slots!: Int32Array;
+  private whens: Float64Array = NO_NODES;
+  private slots: Int32Array = NO_SLOTS;
   /** Slot blocks: each slot's entry (undefined: free) and sequence number (free: the next free slot, -1: none). */
   private items: (T | undefined)[][] = [];
   private seqs: Float64Array[] = [];
@@ -56,10 +63,6 @@ export class TimerHeap<T extends TimerEntry> {
   private slotCount = 0;
   private freeHead = -1;
   private cancelledCount = 0;
-
-  constructor() {
-    this.reset(0);
-  }
 
   /** Entries held, including cancelled ones not yet dropped. */
   get size(): number {
@@ -84,7 +87,7 @@ export class TimerHeap<T extends TimerEntry> {
     this.items[slot >> BLOCK_BITS]![slot & MASK] = entry;
     this.seqs[slot >> BLOCK_BITS]![slot & MASK] = entry._seq;
     const p = this.n++ + ROOT;
-    if (p * 2 === this.whens.length) this.growNodes();
+    if (p * 2 >= this.whens.length) this.growNodes();
     this.siftUp(p, entry._when, slot);
   }
 
@@ -153,7 +156,7 @@ export class TimerHeap<T extends TimerEntry> {
   /** Remove everything. */
   clear(): void {
     for (let p = ROOT; p < this.n + ROOT; p++) this.itemAt(this.slots[4 * p + 2]!)._scheduled = false;
-    this.reset(0);
+    this.release();
   }
 
   /** The live entries, in no particular order. */
@@ -176,6 +179,20 @@ export class TimerHeap<T extends TimerEntry> {
     return bad;
   }
 
+  /** Empty, with no storage: the next push allocates it. */
+  private release(): void {
+    // Already so (a closing loop that never set a timer): nothing to drop.
+    if (this.whens === NO_NODES && this.seqs.length === 0) return;
+    this.whens = NO_NODES;
+    this.slots = NO_SLOTS;
+    this.items = [];
+    this.seqs = [];
+    this.n = 0;
+    this.slotCount = 0;
+    this.freeHead = -1;
+    this.cancelledCount = 0;
+  }
+
   /** Empty, with storage for `n` entries. */
   private reset(n: number): void {
     const capacity = Math.max(INITIAL_CAPACITY, n + ROOT + 1);
@@ -191,9 +208,9 @@ export class TimerHeap<T extends TimerEntry> {
     this.cancelledCount = 0;
   }
 
-  /** Double the node array. */
+  /** Double the node array (allocate it, on the first push). */
   private growNodes(): void {
-    const buffer = new ArrayBuffer(this.whens.byteLength * 2);
+    const buffer = new ArrayBuffer(this.whens === NO_NODES ? INITIAL_CAPACITY * 16 : this.whens.byteLength * 2);
     // Copied as 32-bit integers: bit-exact for the whens and the slots alike.
     new Int32Array(buffer).set(this.slots);
     this.whens = new Float64Array(buffer);
@@ -208,7 +225,7 @@ export class TimerHeap<T extends TimerEntry> {
   /** Make room for slot `s` (the next one). */
   private ensureSlot(s: number): void {
     const b = s >> BLOCK_BITS;
-    if (b === this.seqs.length) this.addSlotBlock(BLOCK);
+    if (b === this.seqs.length) this.addSlotBlock(b === 0 ? INITIAL_CAPACITY : BLOCK);
     else if ((s & MASK) >= this.seqs[b]!.length) {
       // Only the first block is ever short (and then it is the only one): double it.
       const seqs = this.seqs[0]!;

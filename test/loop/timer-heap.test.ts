@@ -250,6 +250,19 @@ describe('TimerHeap', () => {
     expect(drain(heap).map((e) => e._when)).toEqual([3, 4, 5]);
   });
 
+  it('works on after clear(): later pushes pop in (when, seq) order with the heap property', () => {
+    const heap = new TimerHeap<Entry>();
+    heap.clear();
+    for (const w of [4, 1, 3]) heap.push(entry(w));
+    heap.clear();
+    const rand = lcg(5);
+    const es = Array.from({ length: 300 }, () => entry(Math.floor(rand() * 50)));
+    for (const e of es) heap.push(e);
+    checkHeapProperty(heap);
+    const byOrder = (a: Entry, b: Entry): number => a._when - b._when || a._seq - b._seq;
+    expect(drain(heap)).toEqual([...es].sort(byOrder));
+  });
+
   it('orders Infinity and -Infinity whens like any others', () => {
     const heap = new TimerHeap<Entry>();
     heap.push(entry(Infinity));

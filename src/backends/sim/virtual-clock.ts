@@ -1,5 +1,10 @@
 import type { Clock } from '../../loop/clock.js';
 
+/** `_held`'s default, shared: a clock is made per simulated run. */
+function never(): boolean {
+  return false;
+}
+
 /**
  * Virtual time for a simulation. With `autoJump` (the default), whenever the
  * loop has nothing ready, time jumps at once to the next timer: an hour of
@@ -15,7 +20,7 @@ export class VirtualClock implements Clock {
   /** @internal a deadline past this throws (the world's maxTime) */
   _limit = Infinity;
   /** @internal true while the world holds time for work outside the loop: no jump then */
-  _held: () => boolean = () => false;
+  _held: () => boolean = never;
   /** @internal what to throw past `_limit` */
   _onLimit: ((deadline: number) => Error) | null = null;
 
