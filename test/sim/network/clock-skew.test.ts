@@ -157,6 +157,8 @@ describe('clock skew per host', () => {
         world.network.setClockSkew('10.0.0.5', 7);
         await sleep(3);
         expect(world.network.hostTime('10.0.0.5')).toBe(EPOCH + 10);
+        // Date is the world's fake one here (fakeGlobals): virtual time, not the real clock.
+        expect(Date.now()).toBe(EPOCH + 3);
         expect(world.network.hostTime('127.0.0.1')).toBe(Date.now());
       },
       { fakeGlobals: true, epoch: EPOCH },
