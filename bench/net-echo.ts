@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { openConnection, startServer, type EventLoop, type Server, type SocketAddress, type StreamReader, type StreamWriter, type Transport } from '../src/index.js';
 import { compare, now, printRow, type Benchmark, type Row } from './harness.js';
-import { ECHO_SIZE, EchoProtocol, message, onLoop, PingProtocol, rateRow } from './net-support.js';
+import { ECHO_SIZE, EchoProtocol, message, onLoop, PingProtocol, rateRow, streamsEchoServer } from './net-support.js';
 
 const NAME = 'net-echo';
 const SIZE = ECHO_SIZE;
@@ -73,15 +73,7 @@ export function protocolEcho(conns: number, per: number): Promise<number> {
 /** simloop Streams API on both ends: the server echoes `read()`s, the client writes then `readexactly(64)`. */
 export function streamsEcho(conns: number, per: number): Promise<number> {
   return onLoop(async () => {
-    const server = await startServer(async (reader, writer) => {
-      for (;;) {
-        const d = await reader.read(65536);
-        if (d.length === 0) break;
-        writer.write(d);
-        await writer.drain();
-      }
-      writer.close();
-    }, '127.0.0.1', 0);
+    const server = await startServer(streamsEchoServer, '127.0.0.1', 0);
     const port = portOf(server);
     const clients: [StreamReader, StreamWriter][] = [];
     for (let i = 0; i < conns; i++) clients.push(await openConnection('127.0.0.1', port));

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EventLoop, Protocol, type Transport } from '../src/index.js';
+import { EventLoop, Protocol, type StreamReader, type StreamWriter, type Transport } from '../src/index.js';
 import type { Row } from './harness.js';
 
 /** A throughput row: `ratio` = ours / peer, so >= goal.min meets a goal stated as a fraction of the peer. */
@@ -49,6 +49,17 @@ export function message(size: number): Uint8Array {
 /** The size of an echo benchmark's message. */
 export const ECHO_SIZE = 64;
 const ECHO_MSG = message(ECHO_SIZE);
+
+/** The server side of a Streams-API echo: writes back each `read()`, waiting for `drain()`, until EOF. */
+export async function streamsEchoServer(reader: StreamReader, writer: StreamWriter): Promise<void> {
+  for (;;) {
+    const d = await reader.read(65536);
+    if (d.length === 0) break;
+    writer.write(d);
+    await writer.drain();
+  }
+  writer.close();
+}
 
 /** The server side of a Protocol-API echo: writes back what it receives. */
 export class EchoProtocol extends Protocol {

@@ -13,7 +13,7 @@
  */
 import { openConnection, simulate, startServer, type EventLoop, type Server, type SocketAddress } from '../src/index.js';
 import { clockKind, compare, fmt, now, printRow, type Benchmark, type Row } from './harness.js';
-import { ECHO_SIZE, EchoProtocol, PingProtocol, message, onLoop, rateRow } from './net-support.js';
+import { ECHO_SIZE, EchoProtocol, PingProtocol, message, onLoop, rateRow, streamsEchoServer } from './net-support.js';
 
 const NAME = 'sim-echo';
 const SIZE = ECHO_SIZE;
@@ -80,15 +80,7 @@ export function protocolBody(trips: number): Body {
 /** Streams API on both ends: the server echoes each `read()`, the client writes then `readexactly(64)`. */
 export function streamsBody(trips: number): Body {
   return async (loop) => {
-    const server = await startServer(async (reader, writer) => {
-      for (;;) {
-        const d = await reader.read(65536);
-        if (d.length === 0) break;
-        writer.write(d);
-        await writer.drain();
-      }
-      writer.close();
-    }, '127.0.0.1', 0);
+    const server = await startServer(streamsEchoServer, '127.0.0.1', 0);
     const [reader, writer] = await openConnection('127.0.0.1', portOf(server));
     keep(loop, server, reader, writer);
     return async () => {
