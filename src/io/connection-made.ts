@@ -10,6 +10,7 @@ import { Future } from '../tasks/future.js';
  */
 export async function afterConnectionMade(loop: EventLoop, ctx: CapturedContext, release: () => void): Promise<void> {
   const waiter = new Future<void>({ loop });
+  waiter._label = 'connectionMade';
   loop._scheduleInContext(() => {
     if (!waiter.done()) waiter.setResult(undefined);
   }, [], ctx);

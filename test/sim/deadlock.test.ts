@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createTask, DeadlockError, Event, Queue, simulate, sleep } from '../../src/index.js';
+import { createTask, DeadlockError, Event, openConnection, Queue, simulate, sleep } from '../../src/index.js';
 import { rejection } from './support.js';
 
 const smallFile = fileURLToPath(new URL('./support.ts', import.meta.url));
@@ -27,6 +27,22 @@ describe('deadlock detection', () => {
     expect(e.message).toContain('consumer awaits Queue.get()');
     expect(e.message).toContain("main awaits task 'waiter'");
     expect(e.blocked).toEqual(["main awaits task 'waiter'", 'waiter awaits Event.wait()', 'consumer awaits Queue.get()']);
+  });
+
+  it('names what a stream read waits for: a server that never answers is a deadlock on StreamReader data', async () => {
+    const err = await rejection(
+      simulate(async (world) => {
+        world.network.listen('10.0.0.9', 80, async (reader) => {
+          await reader.read(1);
+          await new Event().wait();
+        });
+        const [reader, writer] = await openConnection('10.0.0.9', 80);
+        writer.write('hello');
+        await reader.read(100);
+      }),
+    );
+    expect(err).toBeInstanceOf(DeadlockError);
+    expect((err as Error).message).toContain('main awaits StreamReader data');
   });
 
   it('a task awaiting a plain promise that resolves (a real file read) is not a deadlock', async () => {

@@ -58,6 +58,7 @@ export class FlowControlProtocol extends Protocol {
 
   private async _waitDrained(): Promise<void> {
     const waiter = this._loop.createFuture<void>();
+    waiter._label = 'drain()';
     this._drainWaiters.add(waiter);
     try {
       await waiter;

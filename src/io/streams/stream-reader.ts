@@ -386,6 +386,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     }
     const loop = (this._loop ??= getEventLoop());
     const waiter = loop.createFuture<void>();
+    waiter._label = 'StreamReader data';
     this._waiter = waiter;
     return waiter;
   }

@@ -100,6 +100,7 @@ export class BaseSubprocessTransport implements SubprocessTransport, AsyncDispos
       this._pipes.set(fd, proto);
     });
     const waiter = this._loop.createFuture<void>();
+    waiter._label = 'subprocess start';
     this._loop._scheduleInContext(() => {
       if (!waiter.done()) waiter.setResult();
     }, [], this._ctx);
@@ -173,6 +174,7 @@ export class BaseSubprocessTransport implements SubprocessTransport, AsyncDispos
   async _wait(): Promise<number> {
     if (this._returncode !== null) return this._returncode;
     const waiter = this._loop.createFuture<number>();
+    waiter._label = 'subprocess exit';
     this._exitWaiters!.push(waiter);
     return await waiter;
   }
@@ -227,6 +229,7 @@ export class BaseSubprocessTransport implements SubprocessTransport, AsyncDispos
     this.close();
     if (this._finished && this._child === null) return;
     const waiter = this._loop.createFuture<void>();
+    waiter._label = 'subprocess transport close';
     this._finishWaiters.push(waiter);
     await waiter;
   }
