@@ -4,7 +4,6 @@ import { runInContext, type CapturedContext } from '../../loop/async-context.js'
 import type { EventLoop } from '../../loop/event-loop.js';
 import type { Handle, TimerHandle } from '../../loop/handle.js';
 import { realClearImmediate, realClearTimeout } from '../../loop/real-primitives.js';
-import { HostClocks } from './network/host-clocks.js';
 import { currentJob, type JobScope } from './os/in-process-worker.js';
 import { forgetJobTimer, type JobTimers } from './os/job-timers.js';
 import type { VirtualClock } from './virtual-clock.js';
@@ -16,6 +15,8 @@ export interface FakeGlobalsHost {
   /** `Date.now()` when the clock reads `startTime`. */
   readonly epoch: number;
   readonly startTime: number;
+  /** The clock skew of the simulated host the calling code is on (default: none). */
+  readonly currentSkew?: () => number;
 }
 
 /** Node's largest timer delay; a longer one (Infinity included) becomes 1 ms, as in Node. */
@@ -78,8 +79,8 @@ class FakeGlobals {
   private nextId = 1;
   /** Timers whose numeric id escaped (`+timeout`), so that clearTimeout(id) finds them, as in Node. */
   readonly byId = new Map<number, FakeTimeout>();
-  /** The world's host clocks (clock skew per simulated host), when it has a network. */
-  private readonly clocks: HostClocks | null;
+  /** The calling code's host's clock skew, when the world has hosts. */
+  private readonly currentSkew: (() => number) | undefined;
   /** Where this world's executor jobs keep the real timers they made while it fakes the globals. */
   readonly jobTimers = new Set<JobTimers>();
 
@@ -88,9 +89,7 @@ class FakeGlobals {
     this.clock = host.clock;
     this.epoch = host.epoch;
     this.startTime = host.startTime;
-    this.clocks = HostClocks.of(host.loop) ?? null;
-    // network.hostTime(host) reads the same wall clock as Date.now() on that host.
-    this.clocks?.setWallClock(host.epoch, host.startTime);
+    this.currentSkew = host.currentSkew;
   }
 
   newId(): number {
@@ -103,7 +102,7 @@ class FakeGlobals {
    * (whole ms, as Date.now).
    */
   dateNow(): number {
-    const skew = this.clocks === null ? 0 : this.clocks.currentSkew();
+    const skew = this.currentSkew === undefined ? 0 : this.currentSkew();
     return Math.floor(this.epoch + (this.clock.now() - this.startTime) + skew);
   }
 

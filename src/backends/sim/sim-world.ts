@@ -27,7 +27,6 @@ import { SimProcesses } from './sim-processes.js';
 import { SimSignals } from './sim-signals.js';
 import { SimExecutors } from './sim-executors.js';
 import { SimFiles } from './sim-files.js';
-import { HostClocks } from './network/host-clocks.js';
 import type { DnsDriver } from '../../loop/dns-driver.js';
 import type { Executor, OS } from '../../loop/os.js';
 import type { FileDriver } from '../../loop/file-driver.js';
@@ -230,8 +229,6 @@ export class SimWorld implements AsyncDisposable {
     const selector = new SimSelector(this);
     this.loop = new EventLoop({ clock: this.clock, selector, os: new WorldOs(this), scheduler });
     this._ctx = new WorldContext(this);
-    // The fake globals look the network's host clocks up when they are installed.
-    if (this._fakeGlobals) void this.network;
     this.clock._held = () => this._holds !== null && this._holds.size > 0;
     if (trace !== null) this.loop._tracer = (kind, task, handle, detail) => this._onTrace(trace, kind, task, handle, detail);
     this.loop.setExceptionHandler((_loop, ctx) => {
@@ -259,8 +256,8 @@ export class SimWorld implements AsyncDisposable {
   get network(): SimNetwork {
     if (this._network === null) {
       this._network = this._install(new SimNetwork(this._ctx));
-      // Built after the start: its hosts' wall clocks still count from the world's start.
-      if (!this._fakeGlobals) HostClocks.of(this.loop)?.setWallClock(this._epoch, this._startTime);
+      // Built when first used: its hosts' wall clocks still count from the world's start and epoch.
+      this._network._core.clocks.setWallClock(this._epoch, this._startTime);
     }
     return this._network;
   }
@@ -321,7 +318,14 @@ export class SimWorld implements AsyncDisposable {
     if (typeof main !== 'function') throw new TypeError('SimWorld.run: main must be a function');
     if (this._ran) throw new InvalidStateError('SimWorld.run: a world runs once; create another');
     const restoreGlobals = this._fakeGlobals
-      ? installFakeGlobals({ loop: this.loop, clock: this.clock, epoch: this._epoch, startTime: this._startTime })
+      ? installFakeGlobals({
+          loop: this.loop,
+          clock: this.clock,
+          epoch: this._epoch,
+          startTime: this._startTime,
+          // No network yet: no host has a skew.
+          currentSkew: () => (this._network === null ? 0 : this._network._core.clocks.currentSkew()),
+        })
       : null;
     this._ran = true;
     try {

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { EventLoop } from '../../../loop/event-loop.js';
 import type { VirtualClock } from '../virtual-clock.js';
 import { LOOPBACK_V4, LOOPBACK_V6 } from './hosts.js';
 
@@ -11,9 +10,6 @@ import { LOOPBACK_V4, LOOPBACK_V6 } from './hosts.js';
  * never reaches the code it talks to.
  */
 const currentHost = new AsyncLocalStorage<string>();
-
-/** Each world's host clocks, by its loop: the fake globals find theirs so. */
-const byLoop = new WeakMap<EventLoop, HostClocks>();
 
 /** The code under test's two addresses are one host, with one clock. */
 function hostKey(host: string): string {
@@ -31,17 +27,8 @@ export class HostClocks {
   private _epoch = 0;
   private _startTime: number;
 
-  constructor(
-    private readonly _clock: VirtualClock,
-    loop: EventLoop,
-  ) {
+  constructor(private readonly _clock: VirtualClock) {
     this._startTime = _clock.now();
-    byLoop.set(loop, this);
-  }
-
-  /** The host clocks of the world whose loop is `loop`, if it has a network. */
-  static of(loop: EventLoop): HostClocks | undefined {
-    return byLoop.get(loop);
   }
 
   /** `Date.now()` read `epoch` when the virtual clock read `startTime` (the fake globals' base). */

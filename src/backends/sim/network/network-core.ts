@@ -48,7 +48,7 @@ export class NetworkCore {
     this.tcp = new PortTable((a) => this.topology.isCodeAddress(a), (p) => this._localPorts.has(p));
     this.udp = new PortTable((a) => this.topology.isCodeAddress(a));
     this.jitter = () => ctx.random('jitter');
-    this.clocks = new HostClocks(ctx.clock, ctx.loop);
+    this.clocks = new HostClocks(ctx.clock);
   }
 
   /** A fresh id for a connection or datagram socket (`conn#<id>` in traces). */
