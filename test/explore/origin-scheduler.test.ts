@@ -5,6 +5,7 @@ import { ListChooser } from '../../src/schedule/chooser.js';
 import { DecisionLog } from '../../src/schedule/decisions.js';
 import { OriginScheduler } from '../../src/schedule/origin-scheduler.js';
 import { OriginTable } from '../../src/schedule/origin-table.js';
+import { drive as driveWith, ReferenceScheduler } from '../schedule/reference-scheduler.js';
 
 const owner: HandleOwner = { _timerHandleCancelled: () => {} };
 const noop = (): void => {};
@@ -23,77 +24,6 @@ function following(picks: number[]): { scheduler: OriginScheduler; log: Decision
   return { scheduler: new OriginScheduler(new ListChooser({ picks, draws: {} }, log, false, () => {})), log };
 }
 
-/**
- * The pick encoding as documented (decisions.ts, origin-scheduler.ts), written
- * the slow, obvious way: origins eligible in a list that grows by appending
- * (when a batch starts), shrinks by swap-removal, and has the oldest ready
- * head at index 0.
- */
-class ReferenceScheduler {
-  private readonly queues = new Map<number, { seq: number; h: Handle }[]>();
-  private eligible: number[] = [];
-  private waiting: number[] = [];
-  private seq = 0;
-  private batchEnd = 0;
-
-  constructor(private readonly picks: number[]) {}
-  private pickAt = 0;
-
-  push(h: Handle): void {
-    let q = this.queues.get(h._origin);
-    if (q === undefined) {
-      q = [];
-      this.queues.set(h._origin, q);
-      this.waiting.push(h._origin);
-    }
-    q.push({ seq: this.seq++, h });
-  }
-
-  startBatch(): number {
-    this.batchEnd = this.seq;
-    this.eligible.push(...this.waiting);
-    this.waiting = [];
-    this.oldestToFront();
-    let n = 0;
-    for (const q of this.queues.values()) n += q.length;
-    return n;
-  }
-
-  next(): Handle {
-    const n = this.eligible.length;
-    let k = 0;
-    if (n > 1) {
-      const v = this.picks[this.pickAt++] ?? 0;
-      k = v % n;
-    }
-    const origin = this.eligible[k]!;
-    const q = this.queues.get(origin)!;
-    const { h } = q.shift()!;
-    if (q.length === 0) {
-      this.queues.delete(origin);
-      this.swapRemove(k);
-    } else if (q[0]!.seq >= this.batchEnd) {
-      this.swapRemove(k);
-      this.waiting.push(origin);
-    }
-    if (k === 0) this.oldestToFront();
-    return h;
-  }
-
-  private swapRemove(k: number): void {
-    const last = this.eligible.pop()!;
-    if (k < this.eligible.length) this.eligible[k] = last;
-  }
-
-  private oldestToFront(): void {
-    if (this.eligible.length < 2) return;
-    let j = 0;
-    const head = (o: number): number => this.queues.get(o)![0]!.seq;
-    for (let i = 1; i < this.eligible.length; i++) if (head(this.eligible[i]!) < head(this.eligible[j]!)) j = i;
-    [this.eligible[0], this.eligible[j]] = [this.eligible[j]!, this.eligible[0]!];
-  }
-}
-
 /** A loop's use of a scheduler: batches of pushes, each step of a batch possibly pushing more. */
 const program = fc.record({
   batches: fc.array(
@@ -108,22 +38,8 @@ const program = fc.record({
 
 type Sched = { push(h: Handle): void; startBatch(): number; next(): Handle };
 
-function drive(s: Sched, batches: { before: number[]; during: number[][] }[]): string[] {
-  const out: string[] = [];
-  let made = 0;
-  for (const b of batches) {
-    for (const o of b.before) s.push(handle(o, `${o}:${made++}`));
-    const n = s.startBatch();
-    for (let i = 0; i < n; i++) {
-      out.push(label(s.next()));
-      for (const o of b.during[i % Math.max(1, b.during.length)] ?? []) s.push(handle(o, `${o}:${made++}`));
-    }
-    out.push('|');
-  }
-  // Drain what the last batches left, so every handle is accounted for.
-  for (let n = s.startBatch(); n > 0; n = s.startBatch()) for (let i = 0; i < n; i++) out.push(label(s.next()));
-  return out;
-}
+const drive = (s: Sched, batches: { before: number[]; during: number[][] }[]): string[] =>
+  driveWith(s, { batches }, (o, n) => handle(o, `${o}:${n}`), label);
 
 describe('OriginScheduler', () => {
   it('hands out exactly what the documented pick encoding names, step by step', () => {
