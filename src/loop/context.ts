@@ -20,6 +20,19 @@ export interface Frame {
   readonly task: TaskRef | null;
 }
 
+/**
+ * A frame, made by a constructor rather than as an object literal: V8 may
+ * start allocating a literal's objects in the old generation (see young.ts),
+ * and an old frame outliving its run would keep its loop,
+ * and everything the loop reaches, alive through every young-generation GC.
+ */
+export class LoopFrame implements Frame {
+  constructor(
+    readonly loop: EventLoop,
+    readonly task: TaskRef | null,
+  ) {}
+}
+
 const KEY = Symbol.for('simloop.context.v1');
 const slot = globalThis as unknown as Record<symbol, AsyncLocalStorage<Frame> | undefined>;
 

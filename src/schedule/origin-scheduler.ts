@@ -1,29 +1,35 @@
 import type { Handle } from '../loop/handle.js';
 import type { Scheduler } from '../loop/scheduler.js';
+import { youngArray } from '../loop/young.js';
 import type { Chooser } from './chooser.js';
 import { IndexedHeap } from './indexed-heap.js';
 import { OriginTable } from './origin-table.js';
 import type { PctPlanner } from './pct.js';
 
-/** The ready handles of one origin, in the order they became ready. Recycled once empty. */
-interface OriginQueue {
-  origin: number;
+/**
+ * The ready handles of one origin, in the order they became ready. Recycled
+ * once empty. Made by a constructor, its lists by youngArray: a group points
+ * at handles, so it must not be a pretenured literal (see loop/young.ts).
+ */
+class OriginQueue {
   /** The oldest ready handle, kept in the group itself: most origins have one ready handle at a time. */
-  first: Handle | null;
+  first: Handle | null = null;
   /** PCT: the first handle's priority. */
-  firstPrio: number;
+  firstPrio = 0;
   /** The handles after `first`, in items[head..tail); the array is kept when the group is recycled. */
-  items: Handle[];
+  items: Handle[] = youngArray();
   /** PCT: each item's priority, beside it. */
-  prios: number[];
-  head: number;
-  tail: number;
+  prios: number[] = youngArray();
+  head = 0;
+  tail = 0;
   /** The first handle's readiness number, or -1 when the queue is empty (so a stale reference never matches a number). */
-  headSeq: number;
+  headSeq = -1;
   /** Position in the eligible array, or -1. */
-  slot: number;
+  slot = -1;
   /** Position in the priority heap (PCT), or -1. */
-  prioSlot: number;
+  prioSlot = -1;
+
+  constructor(public origin: number) {}
 }
 
 const headPrio = (g: OriginQueue): number => g.firstPrio;
@@ -63,13 +69,13 @@ export class OriginScheduler implements Scheduler {
   // The three lists below keep their own lengths: an array emptied and refilled every batch
   // would have V8 shrink and regrow its storage each time.
   /** Eligible groups (heads in the current batch) in [0, eligibleCount), the oldest head at index 0. */
-  private readonly eligible: OriginQueue[] = [];
+  private readonly eligible: OriginQueue[] = youngArray();
   private eligibleCount = 0;
   /** Non-empty groups not eligible yet, in [0, waitingCount): they become eligible when the next batch starts. */
-  private readonly waiting: OriginQueue[] = [];
+  private readonly waiting: OriginQueue[] = youngArray();
   private waitingCount = 0;
   /** Empty groups for reuse, in [0, spareCount) (a run makes and drops a group per plain callback). */
-  private readonly spare: OriginQueue[] = [];
+  private readonly spare: OriginQueue[] = youngArray();
   private spareCount = 0;
   /** The group pushed to last: a task scheduling several callbacks finds its group without a lookup. */
   private last: OriginQueue | null = null;
@@ -115,7 +121,7 @@ export class OriginScheduler implements Scheduler {
     const last = this.last;
     let g = last !== null && last.origin === origin ? last : this.groups.get(origin);
     if (g === undefined) {
-      g = this.spareCount > 0 ? this.spare[--this.spareCount]! : { origin, first: null, firstPrio: 0, items: [], prios: [], head: 0, tail: 0, headSeq: -1, slot: -1, prioSlot: -1 };
+      g = this.spareCount > 0 ? this.spare[--this.spareCount]! : new OriginQueue(origin);
       g.origin = origin;
       g.first = handle;
       g.headSeq = seq;
@@ -250,8 +256,8 @@ export class OriginScheduler implements Scheduler {
     g.headSeq = -1;
     // Its slots were cleared as they ran; a large array is dropped rather than kept idle.
     if (g.items.length > 256) {
-      g.items = [];
-      g.prios = [];
+      g.items = youngArray();
+      g.prios = youngArray();
     }
     this.spare[this.spareCount++] = g;
   }

@@ -1,3 +1,4 @@
+import { handleArgs } from '../loop/young.js';
 import type { EventLoop } from '../loop/event-loop.js';
 import { getRunningLoop } from '../loop/running-loop.js';
 import { Future } from './future.js';
@@ -28,7 +29,7 @@ export function sleepOn<T>(loop: EventLoop, ms: number, value: T): Future<T> {
     // asyncio's sleep(0) is a bare yield: the awaiting task resumes in the very
     // next iteration, so the callback resumes it directly instead of through a
     // second callSoon.
-    const h = loop._scheduleInternal(resume, [fut, value], null, 0);
+    const h = loop._scheduleInternal(resume, handleArgs(fut, value), null, 0);
     fut._onDone = () => h.cancel();
     return fut;
   }

@@ -1,7 +1,8 @@
 import { CancelledError, EventLoopError, InvalidStateError } from '../errors.js';
 import { runInContext, type CapturedContext } from '../loop/async-context.js';
-import { frameStorage } from '../loop/context.js';
+import { frameStorage, LoopFrame } from '../loop/context.js';
 import { EventLoop } from '../loop/event-loop.js';
+import { handleArgs } from '../loop/young.js';
 import { HandleKind } from '../loop/handle.js';
 import type { ExceptionContext } from '../loop/loop-hooks.js';
 import { getRunningLoop, tryGetRunningLoop } from '../loop/running-loop.js';
@@ -60,7 +61,7 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
     this._cancelReason = null;
     this._ctx = loop._captureContext();
     loop._tasks.add(this);
-    loop._scheduleInternal(startTask, [this], this, HandleKind.Step);
+    loop._scheduleInternal(startTask, handleArgs(this), this, HandleKind.Step);
     if (loop._tracer !== null) loop._traceEvent('create', this);
   }
 
@@ -160,7 +161,7 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
       this._finishCancelled(this._cancelMessage);
       return;
     }
-    runInContext(this._ctx, { loop: this._loop, task: this }, runBody, this, fn);
+    runInContext(this._ctx, new LoopFrame(this._loop, this), runBody, this, fn);
   }
 
   // `unknown`, not T: a T-typed parameter would make Task invariant in T.
