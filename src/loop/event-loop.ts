@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { EventLoopError } from '../errors.js';
 import type { Clock } from './clock.js';
 import { captureContext, runInContext, type CapturedContext } from './async-context.js';
-import { currentFrame, frameStorage, type Frame, type TaskRef } from './context.js';
+import { currentFrame, frameStorage, LoopFrame, type Frame, type TaskRef } from './context.js';
 import { makeDefaultBackend } from './defaults.js';
 import { EMPTY_ARGS, Handle, HandleKind, TimerHandle } from './handle.js';
 import { loopHooks, type Awaitable, type CloseReportable, type ExceptionContext } from './loop-hooks.js';
@@ -200,7 +200,7 @@ export class EventLoop implements AsyncDisposable {
       throw new TypeError(`EventLoop: options.record must be a directory path, got ${describeValue(options.record)}`);
     }
     this._recordDir = options.record ?? null;
-    this._frame = { loop: this, task: null };
+    this._frame = new LoopFrame(this, null);
   }
 
   // ---------------------------------------------------------------- running

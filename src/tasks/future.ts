@@ -5,6 +5,7 @@ import type { EventLoop } from '../loop/event-loop.js';
 import { HandleKind, type Handle } from '../loop/handle.js';
 import type { ExceptionContext } from '../loop/loop-hooks.js';
 import { getEventLoop } from '../loop/running-loop.js';
+import { handleArgs, youngArray } from '../loop/young.js';
 
 const PENDING = 0;
 const FINISHED = 1;
@@ -22,16 +23,23 @@ export interface AwaitingTask extends TaskRef {
   _takeCancellation(): CancelledError;
 }
 
-/** A done callback: user ones carry the context they were added in; the loop's own await wakeups carry none. */
-interface DoneEntry {
-  /** A user callback (with `ctx`), or null for a loop-internal await waiter. */
-  fn: ((...args: any[]) => unknown) | null;
-  ctx: CapturedContext;
-  task: AwaitingTask | null;
-  /** An await waiter's future and settlers. */
-  fut: Future<any> | null;
-  resolve: ((v: any) => void) | null;
-  reject: ((e: unknown) => void) | null;
+/**
+ * A done callback: user ones carry the context they were added in; the
+ * loop's own await wakeups carry none. A class, not an object literal: an
+ * entry points at its task and future, so it must not be pretenured (see
+ * loop/young.ts).
+ */
+class DoneEntry {
+  constructor(
+    /** A user callback (with `ctx`), or null for a loop-internal await waiter. */
+    readonly fn: ((...args: any[]) => unknown) | null,
+    readonly ctx: CapturedContext,
+    readonly task: AwaitingTask | null,
+    /** An await waiter's future and settlers. */
+    readonly fut: Future<any> | null,
+    readonly resolve: ((v: any) => void) | null,
+    readonly reject: ((e: unknown) => void) | null,
+  ) {}
 }
 
 let capturedResolve: ((v: any) => void) | null = null;
@@ -157,9 +165,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (typeof cb !== 'function') throw new TypeError('addDoneCallback: cb must be a function');
     const ctx = this._loop._captureContext();
     if (this._state !== PENDING) {
-      this._loop._scheduleInContext(cb, [this], ctx);
+      this._loop._scheduleInContext(cb, handleArgs(this), ctx);
     } else {
-      (this._callbacks ??= []).push({ fn: cb, ctx, task: null, fut: null, resolve: null, reject: null });
+      (this._callbacks ??= youngArray()).push(new DoneEntry(cb, ctx, null, null, null, null));
     }
   }
 
@@ -194,12 +202,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     // Every await goes through here: a module-level executor and a plain
     // record (no closures) keep it cheap.
     const outcome = new Promise<T>(captureSettlers);
-    const waiter: DoneEntry = { fn: null, ctx: null, task, fut: this, resolve: capturedResolve!, reject: capturedReject! };
+    const waiter = new DoneEntry(null, null, task, this, capturedResolve!, capturedReject!);
     capturedResolve = capturedReject = null;
     if (this._state !== PENDING) {
       deliverWaiter(waiter);
     } else {
-      (this._callbacks ??= []).push(waiter);
+      (this._callbacks ??= youngArray()).push(waiter);
       if (task !== null) {
         task._futWaiter = this;
         // A cancellation requested while the task ran (or awaited a plain
@@ -260,14 +268,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const loop = this._loop;
     for (const e of list) {
       if (e.fn !== null) {
-        loop._scheduleInContext(e.fn, [this], e.ctx);
+        loop._scheduleInContext(e.fn, handleArgs(this), e.ctx);
       } else if (deliverNow) {
         // The task resumes inside the running callback, with no step handle
         // of its own: trace it as a step all the same, saying what resumed it.
         if (e.task !== null && loop._tracer !== null) loop._traceEvent('step', e.task, wakeDetail(this));
         deliverWaiter(e);
       } else {
-        loop._scheduleInternal(deliverWaiter, [e], e.task, HandleKind.Wake);
+        loop._scheduleInternal(deliverWaiter, handleArgs(e), e.task, HandleKind.Wake);
         if (e.task !== null && loop._tracer !== null) loop._traceEvent('wake', e.task, wakeDetail(this));
       }
     }
