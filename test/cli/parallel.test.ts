@@ -23,9 +23,14 @@ createHook({
   },
 }).enable();
 
-/** Threads started since `before`, and how many are still open once the handles closed by the last exit are destroyed. */
+/**
+ * Threads started since `before`, and how many are still open once the
+ * handles closed by the last exit are destroyed: Node reports a worker
+ * handle's destruction a few turns after its 'exit' (more on a loaded
+ * machine), so this waits for that, up to 2 s, before it counts.
+ */
 async function threads(before: number): Promise<{ started: number; open: number }> {
-  await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 200 && workers.live.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
   return { started: workers.started - before, open: workers.live.size };
 }
 
