@@ -23,8 +23,8 @@ export interface Frame {
 /**
  * A frame, made by a constructor rather than as an object literal: V8 may
  * start allocating a literal's objects in the old generation (see young.ts),
- * and an old frame outliving its run would keep its loop,
- * and everything the loop reaches, alive through every young-generation GC.
+ * and an old frame outliving its run would keep its loop, and everything the
+ * loop reaches, alive through every young-generation GC.
  */
 export class LoopFrame implements Frame {
   constructor(

@@ -1,6 +1,6 @@
-import { handleArgs } from '../loop/young.js';
 import type { EventLoop } from '../loop/event-loop.js';
 import { getRunningLoop } from '../loop/running-loop.js';
+import { handleArgs } from '../loop/young.js';
 import { Future } from './future.js';
 
 /** Validate a delay in ms: `TypeError` for NaN or a non-number (`Infinity` is fine). */

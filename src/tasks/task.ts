@@ -2,10 +2,10 @@ import { CancelledError, EventLoopError, InvalidStateError } from '../errors.js'
 import { runInContext, type CapturedContext } from '../loop/async-context.js';
 import { frameStorage, LoopFrame } from '../loop/context.js';
 import { EventLoop } from '../loop/event-loop.js';
-import { handleArgs } from '../loop/young.js';
 import { HandleKind } from '../loop/handle.js';
 import type { ExceptionContext } from '../loop/loop-hooks.js';
 import { getRunningLoop, tryGetRunningLoop } from '../loop/running-loop.js';
+import { handleArgs } from '../loop/young.js';
 import { Future, type AwaitingTask } from './future.js';
 
 /** Options of `createTask`. */
