@@ -49,6 +49,9 @@ interface LostEvent {
   error: Error | null;
 }
 
+/** Read-queue slots a drained transport keeps for reuse; a larger array (left by a burst) is dropped. */
+const MAX_KEPT_SLOTS = 64;
+
 const encoder = new TextEncoder();
 /** The arguments of every callback the transport schedules: none (one shared array, not one per event; the loop never mutates it). */
 const NO_ARGS: unknown[] = [];
@@ -83,9 +86,15 @@ export class StreamTransport implements Transport {
   private _aborted = false;
   private _high = DEFAULT_HIGH_WATER;
   private _low = DEFAULT_HIGH_WATER / 4;
-  /** Read events not yet handled, from `_head` on; each has a pump callback scheduled unless reading is paused. */
-  private _queue: ReadEvent[] = [];
+  /**
+   * Read events not yet handled, from `_head` to `_tail`; each has a pump
+   * callback scheduled unless reading is paused. Once drained the array is
+   * reused from slot 0, not reallocated: a connection that reads one chunk
+   * at a time allocates nothing for it.
+   */
+  private _queue: (ReadEvent | undefined)[] = [];
   private _head = 0;
+  private _tail = 0;
   /** Pump callbacks scheduled and not yet run. */
   private _pumps = 0;
   private _socket: Socket | null = null;
@@ -204,7 +213,7 @@ export class StreamTransport implements Transport {
     if (this._closing || !this._readPaused) return;
     this._readPaused = false;
     this._raw.resumeReading();
-    for (let n = this._queue.length - this._head - this._pumps; n > 0; n--) this._schedulePump();
+    for (let n = this._tail - this._head - this._pumps; n > 0; n--) this._schedulePump();
   }
 
   /** True unless reading is paused or the transport is closing. */
@@ -289,12 +298,12 @@ export class StreamTransport implements Transport {
     this._detached = true;
     this._closing = true;
     const pending: Uint8Array[] = [];
-    for (let i = this._head; i < this._queue.length; i++) {
+    for (let i = this._head; i < this._tail; i++) {
       const ev = this._queue[i]!;
       if (ev instanceof Uint8Array) pending.push(ev);
     }
     this._queue = [];
-    this._head = 0;
+    this._head = this._tail = 0;
     const server = this._server;
     this._server = null;
     server?._detach(this);
@@ -345,30 +354,32 @@ export class StreamTransport implements Transport {
       if (this._detached) return;
       // A broken connection ends reading at once: what is held for a paused reader is lost with it.
       if (error !== null && this._readPaused) this._dropReads();
-      this._queue.push({ error });
+      this._queue[this._tail++] = { error };
       this._schedulePump();
     },
   };
 
   private _push(ev: Uint8Array | typeof EOF): void {
     if (this._closing) return;
-    this._queue.push(ev);
+    this._queue[this._tail++] = ev;
     if (!this._readPaused) this._schedulePump();
   }
 
   /** One read event, in order; data and EOF wait while reading is paused. */
   private readonly _pump = (): void => {
     this._pumps--;
-    if (this._head >= this._queue.length) return;
+    if (this._head >= this._tail) return;
     const ev = this._queue[this._head]!;
     const isRead = ev instanceof Uint8Array || ev === EOF;
     if (isRead && (this._readPaused || this._closing)) return;
-    this._queue[this._head++] = undefined as unknown as ReadEvent;
-    if (this._head === this._queue.length) {
-      this._queue = [];
-      this._head = 0;
-    } else if (this._head > 1024 && this._head * 2 > this._queue.length) {
-      this._queue = this._queue.slice(this._head);
+    this._queue[this._head++] = undefined;
+    if (this._head === this._tail) {
+      this._head = this._tail = 0;
+      // A burst held for a paused reader should not keep its slots for the life of the connection.
+      if (this._queue.length > MAX_KEPT_SLOTS) this._queue = [];
+    } else if (this._head > 1024 && this._head * 2 > this._tail) {
+      this._queue = this._queue.slice(this._head, this._tail);
+      this._tail -= this._head;
       this._head = 0;
     }
     if (ev instanceof Uint8Array) this._dataReceived(ev);
@@ -459,13 +470,15 @@ export class StreamTransport implements Transport {
   /** Forget data and EOF not yet delivered (the transport reads no more). */
   private _dropReads(): void {
     const q = this._queue;
+    const tail = this._tail;
     let kept = 0;
-    for (let i = this._head; i < q.length; i++) {
+    for (let i = this._head; i < tail; i++) {
       const ev = q[i]!;
       if (!(ev instanceof Uint8Array) && ev !== EOF) q[kept++] = ev;
     }
-    q.length = kept;
+    for (let i = kept; i < tail; i++) q[i] = undefined;
     this._head = 0;
+    this._tail = kept;
   }
 
   private _warnLostWrite(): void {

@@ -92,6 +92,56 @@ function hasUserStore(): boolean {
 }
 
 /**
+ * Whether a loop driver can set its own context on entry (`enterDriverContext`):
+ * where stores live on async resources. Elsewhere it must be queued from the
+ * context it is to run in.
+ */
+export const driversEnterOwnContext: boolean = storesOnResources;
+
+/**
+ * Give the current async resource (a loop driver, queued from whatever code
+ * woke the loop) `clean`'s user stores and `frame` as simloop's store, as if
+ * it had been queued from `clean` inside `frame`: the waker's stores (a
+ * request's AsyncLocalStorage, another loop's task) must not reach the
+ * loop's callbacks, nor be kept alive by them. Only where
+ * `driversEnterOwnContext`.
+ */
+export function enterDriverContext(clean: AsyncResource, frame: Frame): void {
+  // enterWith enables the storage (so that what the driver creates inherits the frame) and sets it on the resource.
+  frameStorage.enterWith(frame);
+  resetEnteredStores(clean);
+}
+
+/**
+ * Undo any `AsyncLocalStorage.enterWith` made on the current async resource
+ * since it was created in `clean`'s context: user stores go back to
+ * `clean`'s. A loop driver runs many callbacks in one immediate, and a store
+ * one of them entered must end with it, as it would in an immediate of its
+ * own. Free while no user AsyncLocalStorage is enabled.
+ */
+export function resetEnteredStores(clean: AsyncResource): void {
+  if (!storesOnResources) return;
+  const c = clean as unknown as Record<symbol, unknown>;
+  if (tracksEnables) {
+    if (keysAt !== enableCount) refreshUserKeys();
+    const keys = userKeys;
+    if (keys.length === 0) return;
+    const r = executionAsyncResource() as Record<symbol, unknown>;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (r[k] !== c[k]) r[k] = c[k];
+    }
+    return;
+  }
+  const r = executionAsyncResource() as Record<symbol, unknown>;
+  const keys = Object.getOwnPropertySymbols(r);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k !== frameKey && k.description === STORE_KEY_DESCRIPTION && r[k] !== c[k]) r[k] = c[k];
+  }
+}
+
+/**
  * Capture the caller's async context for a callback to run in later. A
  * fresh AsyncResource costs an allocation and a store copy per callback, so
  * it is made only when there is a user store to carry; otherwise the

@@ -24,6 +24,18 @@ export interface AwaitingTask extends TaskRef {
 }
 
 /**
+ * What `Future._wakeOnDone` delivers to, inside the wakeup callback: the
+ * loop's own code awaiting a future on a task's behalf (a StreamReader's
+ * read), which settles its own promise from there.
+ */
+export interface WakeTarget<T> {
+  /** The future finished with `value`. */
+  _wakeResult(value: T): void;
+  /** The future failed with `error`, was cancelled (a CancelledError), or the awaiting task's cancellation is due. */
+  _wakeError(error: unknown): void;
+}
+
+/**
  * A done callback: user ones carry the context they were added in; the
  * loop's own await wakeups carry none. A class, not an object literal: an
  * entry points at its task and future, so it must not be pretenured (see
@@ -35,10 +47,11 @@ class DoneEntry {
     readonly fn: ((...args: any[]) => unknown) | null,
     readonly ctx: CapturedContext,
     readonly task: AwaitingTask | null,
-    /** An await waiter's future and settlers. */
+    /** An await waiter's future, and its settlers (an await) or its target (`_wakeOnDone`). */
     readonly fut: Future<any> | null,
     readonly resolve: ((v: any) => void) | null,
     readonly reject: ((e: unknown) => void) | null,
+    readonly target: WakeTarget<any> | null,
   ) {}
 }
 
@@ -58,16 +71,44 @@ function deliverWaiter(w: DoneEntry): void {
   if (task !== null) {
     if (task._futWaiter === fut) task._futWaiter = null;
     if (task._mustCancel) {
-      w.reject!(task._takeCancellation());
+      failWaiter(w, task._takeCancellation());
       return;
     }
   }
-  if (fut._state === FINISHED && !fut._hasException) w.resolve!(fut._result);
-  else if (fut._state === CANCELLED) w.reject!(fut._makeCancelledError());
+  if (fut._state === FINISHED && !fut._hasException) {
+    const target = w.target;
+    if (target !== null) target._wakeResult(fut._result);
+    else w.resolve!(fut._result);
+  } else if (fut._state === CANCELLED) failWaiter(w, fut._makeCancelledError());
   else {
     fut._markRetrieved();
-    w.reject!(fut._exception);
+    failWaiter(w, fut._exception);
   }
+}
+
+function failWaiter(w: DoneEntry, error: unknown): void {
+  const target = w.target;
+  if (target !== null) target._wakeError(error);
+  else w.reject!(error);
+}
+
+/** @internal the task of `loop` running the current code (across native awaits), or null */
+export function awaitingTask(loop: EventLoop): AwaitingTask | null {
+  const frame = frameStorage.getStore();
+  return frame !== undefined && frame.loop === loop ? (frame.task as AwaitingTask | null) : null;
+}
+
+/**
+ * @internal a new promise whose settlers go to `into` (no closure per
+ * promise): for the loop's own code that settles a promise from a
+ * `WakeTarget`.
+ */
+export function settleablePromise<T>(into: { _resolve: ((v: T) => void) | null; _reject: ((e: unknown) => void) | null }): Promise<T> {
+  const p = new Promise<T>(captureSettlers);
+  into._resolve = capturedResolve;
+  into._reject = capturedReject;
+  capturedResolve = capturedReject = null;
+  return p;
 }
 
 /**
@@ -167,7 +208,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state !== PENDING) {
       this._loop._scheduleInContext(cb, handleArgs(this), ctx);
     } else {
-      (this._callbacks ??= youngArray()).push(new DoneEntry(cb, ctx, null, null, null, null));
+      (this._callbacks ??= youngArray()).push(new DoneEntry(cb, ctx, null, null, null, null, null));
     }
   }
 
@@ -197,32 +238,44 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const frame = frameStorage.getStore();
-    const task = frame !== undefined && frame.loop === this._loop ? (frame.task as AwaitingTask | null) : null;
+    const task = awaitingTask(this._loop);
     // Every await goes through here: a module-level executor and a plain
     // record (no closures) keep it cheap.
     const outcome = new Promise<T>(captureSettlers);
-    const waiter = new DoneEntry(null, null, task, this, capturedResolve!, capturedReject!);
+    const waiter = new DoneEntry(null, null, task, this, capturedResolve!, capturedReject!, null);
     capturedResolve = capturedReject = null;
-    if (this._state !== PENDING) {
-      deliverWaiter(waiter);
-    } else {
-      (this._callbacks ??= youngArray()).push(waiter);
-      if (task !== null) {
-        task._futWaiter = this;
-        // A cancellation requested while the task ran (or awaited a plain
-        // promise) cancels the future it now suspends on, as asyncio's
-        // __step does: its other awaiters see it cancelled too, and what
-        // it holds (a sleep's timer, a queue slot) is released.
-        if (task._mustCancel && this.cancel(task._cancelMessage)) task._mustCancel = false;
-      }
-    }
+    if (this._state !== PENDING) deliverWaiter(waiter);
+    else this._addWaiter(waiter);
     // The handlers are promise reactions registered here: they run on a
     // microtask, in this caller's async context (current task included),
     // never inside the loop callback that completed the future.
     return outcome.then(onFulfilled, onRejected);
   }
 
+  /**
+   * @internal await this pending future from the loop's own code on behalf
+   * of `task` (null: none): as with `then`, the task counts as awaiting it
+   * (cancelling the task cancels it), but the outcome goes to `target`
+   * synchronously, in the wakeup callback (asyncio's task wakeup), with no
+   * promise and no microtask in between.
+   */
+  _wakeOnDone(task: AwaitingTask | null, target: WakeTarget<T>): void {
+    if (this._state !== PENDING) throw new InvalidStateError('_wakeOnDone: the future is already done');
+    this._addWaiter(new DoneEntry(null, null, task, this, null, null, target));
+  }
+
+  private _addWaiter(waiter: DoneEntry): void {
+    (this._callbacks ??= youngArray()).push(waiter);
+    const task = waiter.task;
+    if (task !== null) {
+      task._futWaiter = this;
+      // A cancellation requested while the task ran (or awaited a plain
+      // promise) cancels the future it now suspends on, as asyncio's
+      // __step does: its other awaiters see it cancelled too, and what
+      // it holds (a sleep's timer, a queue slot) is released.
+      if (task._mustCancel && this.cancel(task._cancelMessage)) task._mustCancel = false;
+    }
+  }
 
   /**
    * @internal complete with `value` and resume the loop's own awaiters in

@@ -67,6 +67,12 @@ export class NodeRawStream implements RawStream {
   private _openSockets: number;
   private readonly _sockname: PeerAddress | undefined;
   private readonly _peername: PeerAddress | undefined;
+  /**
+   * The socket's writable state, read directly: `writableLength` is a getter
+   * on Duplex's prototype, and every write of a transport reads the size
+   * (twice: here and for the protocol's high-water mark).
+   */
+  private readonly _writable: { length: number; needDrain: boolean } | undefined;
 
   constructor(
     readonly socket: net.Socket,
@@ -76,6 +82,7 @@ export class NodeRawStream implements RawStream {
     this.canWriteEof = !encrypted;
     this._sockname = _info.sockname ?? safeSockname(socket);
     this._peername = _info.peername ?? tcpAddress(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    this._writable = (socket as unknown as { _writableState?: { length: number; needDrain: boolean } })._writableState;
     // Listeners from the start: an error before `start` must not crash the
     // process, and a close before it is reported at `start`.
     socket.on('error', this._onError);
@@ -128,7 +135,7 @@ export class NodeRawStream implements RawStream {
     // Nothing buffered: Node almost always hands the bytes to the kernel at
     // once, and a write without a callback costs no tick.
     socket.write(chunk);
-    if (socket.writableLength > 0) this._watchDrain(socket);
+    if (this._buffered() > 0) this._watchDrain(socket);
   }
 
   /**
@@ -142,14 +149,20 @@ export class NodeRawStream implements RawStream {
       this._drainListener = true;
       socket.on('drain', this._onWritten);
     }
-    const state = (socket as unknown as { _writableState?: { needDrain: boolean } })._writableState;
-    if (state !== undefined && !socket.writableNeedDrain) state.needDrain = true;
+    const state = this._writable;
+    if (state !== undefined) state.needDrain = true;
   }
 
   get writeBufferSize(): number {
     if (this._state === State.Closed || this._state === State.Detached) return 0;
-    const socket = this.socket;
-    return socket.destroyed ? 0 : socket.writableLength;
+    const n = this._buffered();
+    return n === 0 || this.socket.destroyed ? 0 : n;
+  }
+
+  /** Node's `writableLength`, without the getter. */
+  private _buffered(): number {
+    const state = this._writable;
+    return state !== undefined ? state.length : this.socket.writableLength;
   }
 
   writeEof(): void {
@@ -253,7 +266,7 @@ export class NodeRawStream implements RawStream {
 
   private readonly _onWritten = (err?: Error | null): void => {
     if (err != null || !this._needDrain) return;
-    if (this.socket.writableLength !== 0) return;
+    if (this._buffered() !== 0) return;
     this._needDrain = false;
     if (this._state === State.Open || this._state === State.Closing) this._events?.drain();
   };

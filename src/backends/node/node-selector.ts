@@ -18,8 +18,6 @@ function keepAliveTick(this: void): void {
  * would cost more than the event.
  */
 export class NodeSelector implements Selector {
-  /** `wait(Infinity)` only keeps the process alive: the loop may go idle after any callback (see EventLoop._idleEarly). */
-  readonly idleWaitIsFree = true;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private keepAlive: ReturnType<typeof setInterval> | null = null;
 

@@ -1,7 +1,7 @@
 import { IncompleteReadError, InvalidStateError, LimitOverrunError } from '../../errors.js';
 import type { EventLoop } from '../../loop/event-loop.js';
 import { getEventLoop } from '../../loop/running-loop.js';
-import type { Future } from '../../tasks/future.js';
+import { awaitingTask, settleablePromise, type AwaitingTask, type Future, type WakeTarget } from '../../tasks/future.js';
 import '../../tasks/loop-methods.js';
 import { ByteBuffer } from './byte-buffer.js';
 import { emptyBytes, toBytes, type BytesLike } from './bytes.js';
@@ -28,6 +28,45 @@ const NEWLINE_ONLY = [NEWLINE];
 
 /** What a read step returns when it needs more data than is buffered. */
 const WAIT = Symbol('WAIT');
+
+/** One look at the buffer for a read: its result, or WAIT for more data. */
+type ReadStep = () => Uint8Array | typeof WAIT;
+
+/**
+ * A read waiting for data. Each wakeup of the reader runs its step again,
+ * inside the wakeup callback of the task that reads (where asyncio resumes
+ * `_wait_for_data`), and settles the read's promise or waits once more.
+ */
+class PendingRead implements WakeTarget<void> {
+  _resolve: ((data: Uint8Array) => void) | null = null;
+  _reject: ((e: unknown) => void) | null = null;
+
+  constructor(
+    private readonly reader: StreamReader,
+    private readonly funcName: string,
+    private readonly step: ReadStep,
+    readonly task: AwaitingTask | null,
+  ) {}
+
+  _wakeResult(): void {
+    let r: Uint8Array | typeof WAIT;
+    try {
+      r = this.step();
+      if (r === WAIT) {
+        this.reader._waitForData(this.funcName)._wakeOnDone(this.task, this);
+        return;
+      }
+    } catch (e) {
+      this._reject!(e);
+      return;
+    }
+    this._resolve!(r);
+  }
+
+  _wakeError(error: unknown): void {
+    this._reject!(error);
+  }
+}
 
 /** The state of one `readuntil` across waits: the separators and how far the buffer is known to hold none. */
 class SeparatorSearch {
@@ -340,37 +379,34 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Run a read's `step` now and, each time it asks to WAIT, again right
-   * after the next `feedData`, `feedEof` or `setException` wakes the reader.
-   * The returned promise settles with the step's result or error. The waiter
-   * future is awaited through its `then`, called here in the reading task's
-   * own code, so the task counts as awaiting it (cancellation reaches it, as
-   * in asyncio's `await self._waiter`), while a read that finds its data
-   * buffered settles at once: no async frame, and one promise reaction from
-   * the wakeup to the reader's code.
+   * Run a read's `step` now and, each time it asks to WAIT, again when the
+   * next `feedData`, `feedEof` or `setException` wakes the reader. The
+   * returned promise settles with the step's result or error. The task
+   * calling the read counts as awaiting the waiter future (cancellation
+   * reaches it, as in asyncio's `await self._waiter`); the step runs again
+   * in that task's wakeup callback, and the read's promise is the only one
+   * made: one promise reaction from the wakeup to the reader's code. A read
+   * that finds its data buffered settles at once.
    */
-  private _attempt(funcName: string, step: () => Uint8Array | typeof WAIT): Promise<Uint8Array> {
+  private _attempt(funcName: string, step: ReadStep): Promise<Uint8Array> {
     try {
       const r = step();
       if (r !== WAIT) return Promise.resolve(r);
-      return this._waitForData(funcName).then(() => this._retry(funcName, step));
+      const waiter = this._waitForData(funcName);
+      const read = new PendingRead(this, funcName, step, awaitingTask(waiter._loop));
+      waiter._wakeOnDone(read.task, read);
+      return settleablePromise(read);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** The step again after a wakeup; waits once more when it asks to. */
-  private _retry(funcName: string, step: () => Uint8Array | typeof WAIT): Uint8Array | Promise<Uint8Array> {
-    const r = step();
-    return r !== WAIT ? r : this._waitForData(funcName).then(() => this._retry(funcName, step));
-  }
-
   /**
-   * The future to await for `feedData`, `feedEof` or `setException`; one
-   * reader at a time; a waiter cancelled with its task no longer counts as
-   * waiting.
+   * @internal the future to await for `feedData`, `feedEof` or
+   * `setException`; one reader at a time; a waiter cancelled with its task
+   * no longer counts as waiting.
    */
-  private _waitForData(funcName: string): Future<void> {
+  _waitForData(funcName: string): Future<void> {
     const pending = this._waiter;
     if (pending !== null) {
       if (!pending.cancelled()) {

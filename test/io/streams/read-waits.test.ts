@@ -47,6 +47,21 @@ describe('StreamReader reads that wait for several chunks', () => {
     });
   });
 
+  it('a read started while a cancelled read\'s wakeup is still pending gets the next data, the cancelled one its CancelledError', async () => {
+    await simulate(async () => {
+      const r = new StreamReader();
+      const first = createTask(() => r.readexactly(2));
+      await ticks(2);
+      // Cancelled and replaced in one go: the first read's wakeup has not run yet.
+      first.cancel();
+      const second = r.readexactly(2);
+      await ticks(2);
+      r.feedData('xy');
+      expect(await rejection(first)).toBeInstanceOf(CancelledError);
+      expect(str(await second)).toBe('xy');
+    });
+  });
+
   it('readline waiting for the rest of a line rejects with the error the connection was lost to', async () => {
     await simulate(async () => {
       const r = new StreamReader();
