@@ -14,7 +14,8 @@ import { makeDefaultBackend } from './defaults.js';
 import { EMPTY_ARGS, Handle, HandleKind, TimerHandle } from './handle.js';
 import { loopHooks, type Awaitable, type CloseReportable, type ExceptionContext } from './loop-hooks.js';
 import type { Executor, OS } from './os.js';
-import { realSetImmediate } from './real-primitives.js';
+import { realClearImmediate, realSetImmediate } from './real-primitives.js';
+import { anchorShape } from './shape-anchor.js';
 import { FifoScheduler, type Scheduler } from './scheduler.js';
 import type { Selector } from './selector.js';
 import { TimerHeap } from './timer-heap.js';
@@ -113,6 +114,24 @@ function noop(): void {}
 
 /** The context drivers run in: the one simloop was loaded in (no loop frame, no user store). */
 const driverScope = new AsyncResource('simloop.Driver');
+
+let runtimeAnchored = false;
+
+/**
+ * Anchor (see shape-anchor.ts) an immediate and a promise as Node makes them
+ * while the loop's storage is in use, with async ids and a store (here null,
+ * not a frame: the anchors must keep no loop alive). Made in a driver, where
+ * the storage is on and no user store is entered.
+ */
+function anchorRuntimeShapes(): void {
+  runtimeAnchored = true;
+  frameStorage.run(null as unknown as Frame, () => {
+    const imm = realSetImmediate(noop);
+    realClearImmediate(imm);
+    anchorShape(imm);
+    anchorShape(Promise.resolve());
+  });
+}
 
 function queueDriver(drive: () => void): void {
   realSetImmediate(drive);
@@ -543,6 +562,7 @@ export class EventLoop implements AsyncDisposable {
     // In the loop's frame, with no user store: a plain callback with no
     // captured context then runs as is (see _runHandle).
     if (driversEnterOwnContext) enterDriverContext(driverScope, this._frame);
+    if (!runtimeAnchored) anchorRuntimeShapes();
     let finished = false;
     try {
       this._driveSome(DRIVER_BUDGET);

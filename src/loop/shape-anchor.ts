@@ -1,0 +1,26 @@
+/**
+ * Shape anchors: a few objects kept alive for the life of the process so
+ * that V8 keeps the hidden classes ("maps") the loop's optimized code was
+ * compiled for.
+ *
+ * Why: an object's map is reached by adding its properties one by one from
+ * its constructor's initial map, and V8 holds those transitions weakly. When
+ * a full GC finds no live object of such a map, the map dies, and every
+ * optimized function that embeds it is thrown away ("weak objects" in
+ * `--trace-deopt`). A process that runs loops in bursts with full GCs in
+ * between (a test file's explorations; the benchmarks force one before each
+ * trial) then re-optimizes the loop's code for every burst: a forced GC
+ * before a 500-run exploration made it 2-4x slower than the one before it.
+ * The shapes at stake are the loop's own classes (futures, tasks, done
+ * entries, a world and its parts) and two of Node's: an immediate and a
+ * promise that carry async ids and an AsyncLocalStorage store, which every
+ * loop driver and every promise made under a loop are. An anchored object is
+ * small, never runs, and points at no user code or data.
+ */
+
+const anchors: unknown[] = [];
+
+/** Keep `x` alive for good, so that the hidden classes of it and of what it points at stay alive (see above). */
+export function anchorShape(x: unknown): void {
+  anchors.push(x);
+}
