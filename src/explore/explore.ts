@@ -206,7 +206,7 @@ export async function exploreSettings(scenario: Scenario, opts: ExploreOptions):
 }
 
 /** Run number `index` (0-based) of an exploration; with selfCheck, twice, rejecting at a divergence. */
-export async function runIndex(scenario: Scenario, settings: ExploreSettings, index: number): Promise<RunOutcome> {
+export function runIndex(scenario: Scenario, settings: ExploreSettings, index: number): Promise<RunOutcome> {
   const s = runSeed(settings.seed, index);
   // A run keeps no trace unless selfCheck compares two or the world options ask for one:
   // the report reruns the failing schedule with every event.
@@ -218,16 +218,21 @@ export async function runIndex(scenario: Scenario, settings: ExploreSettings, in
     _pctSteps: settings.pctSteps,
     ...(settings.selfCheck || settings.world.traceLimit !== undefined ? {} : { traceLimit: 0 }),
   };
-  const outcome = await runOnce(scenario, worldOpts, settings.selfCheck);
-  if (settings.selfCheck) {
-    const again = await runOnce(scenario, worldOpts, true);
-    const diff = firstDivergence(outcome.trace, again.trace);
-    if (diff !== null) {
-      throw new SimulationError(
-        `explore selfCheck: seed ${JSON.stringify(s)} gave two different runs: their traces part at event ${diff.index}:\n  first run:  ${diff.a}\n  second run: ${diff.b}\n` +
-          'something outside the world shapes the schedule (Math.random, the real clock, real I/O, state kept between runs)',
-      );
-    }
+  // Not an async function: an exploration's runs are many, and each async
+  // level costs two promises, which Node's async-context hooks make dear.
+  return settings.selfCheck ? runTwice(scenario, worldOpts) : runOnce(scenario, worldOpts, false);
+}
+
+/** selfCheck: run the seed twice and reject at the first event where the two traces part. */
+async function runTwice(scenario: Scenario, worldOpts: SimWorldOptions): Promise<RunOutcome> {
+  const outcome = await runOnce(scenario, worldOpts, true);
+  const again = await runOnce(scenario, worldOpts, true);
+  const diff = firstDivergence(outcome.trace, again.trace);
+  if (diff !== null) {
+    throw new SimulationError(
+      `explore selfCheck: seed ${JSON.stringify(worldOpts.seed)} gave two different runs: their traces part at event ${diff.index}:\n  first run:  ${diff.a}\n  second run: ${diff.b}\n` +
+        'something outside the world shapes the schedule (Math.random, the real clock, real I/O, state kept between runs)',
+    );
   }
   return outcome;
 }

@@ -314,24 +314,31 @@ export class SimWorld implements AsyncDisposable {
    * of the run to its end, failed or not (`InvalidStateError` if another world
    * fakes them now).
    */
-  async run<T>(main: (world: SimWorld) => Promise<T> | T): Promise<T> {
-    if (typeof main !== 'function') throw new TypeError('SimWorld.run: main must be a function');
-    if (this._ran) throw new InvalidStateError('SimWorld.run: a world runs once; create another');
-    const restoreGlobals = this._fakeGlobals
-      ? installFakeGlobals({
-          loop: this.loop,
-          clock: this.clock,
-          epoch: this._epoch,
-          startTime: this._startTime,
-          // No network yet: no host has a skew.
-          currentSkew: () => (this._network === null ? 0 : this._network._core.clocks.currentSkew()),
-        })
-      : null;
+  run<T>(main: (world: SimWorld) => Promise<T> | T): Promise<T> {
+    if (typeof main !== 'function') return Promise.reject(new TypeError('SimWorld.run: main must be a function'));
+    if (this._ran) return Promise.reject(new InvalidStateError('SimWorld.run: a world runs once; create another'));
+    if (this._fakeGlobals) return this._runWithFakeGlobals(main);
+    // Without fake globals, no async level of its own: explore makes a
+    // world per run, and each level costs two promises, which Node's
+    // async-context hooks make dear.
+    this._ran = true;
+    return this._run(main);
+  }
+
+  private async _runWithFakeGlobals<T>(main: (world: SimWorld) => Promise<T> | T): Promise<T> {
+    const restoreGlobals = installFakeGlobals({
+      loop: this.loop,
+      clock: this.clock,
+      epoch: this._epoch,
+      startTime: this._startTime,
+      // No network yet: no host has a skew.
+      currentSkew: () => (this._network === null ? 0 : this._network._core.clocks.currentSkew()),
+    });
     this._ran = true;
     try {
       return await this._run(main);
     } finally {
-      restoreGlobals?.();
+      restoreGlobals();
     }
   }
 
