@@ -8,10 +8,16 @@
  * A second row (information) times one long exploration of
  * ${LONG_RUNS} runs, where the young-generation GC has time to settle into
  * its steady state: what a user exploring a race for minutes pays per run.
+ *
+ * The harness forces a full GC before each trial. fast-check's objects of its
+ * last trial are kept over it (`keepUntilNextTrial`, as other benches keep
+ * theirs): with none alive, the GC drops their hidden classes and V8 throws
+ * away fast-check's optimized code, so each trial would time it cold.
+ * simloop needs no help here: it anchors its own (src/loop/shape-anchor.ts).
  */
 import fc from 'fast-check';
 import { explore } from '../src/explore/explore.js';
-import { compare, now, printRow, type Benchmark, type Row } from './harness.js';
+import { compare, keepUntilNextTrial, now, printRow, type Benchmark, type Row } from './harness.js';
 import { fcProperty, fixedCounter, simScenario } from './explore-support.js';
 
 const NAME = 'explore-runs';
@@ -29,7 +35,19 @@ async function ours(runs: number): Promise<number> {
 async function peer(runs: number): Promise<number> {
   const t0 = now();
   await fc.assert(fcProperty(fixedCounter), { numRuns: runs, seed: 1 });
-  return now() - t0;
+  const elapsed = now() - t0;
+  await keepPeerObjects();
+  return elapsed;
+}
+
+/** Untimed: one more fast-check run whose property, scheduler (with a task still scheduled) and report outlive the trial. */
+async function keepPeerObjects(): Promise<void> {
+  const kept: unknown[] = [];
+  const property = fc.asyncProperty(fc.scheduler(), async (s) => {
+    kept.push(s, s.schedule(Promise.resolve()));
+  });
+  kept.push(property, await fc.check(property, { numRuns: 1, seed: 1 }));
+  keepUntilNextTrial('peer', kept);
 }
 
 /** A runs/s row from the two trials' times over `runs` runs; `goal` null for an information row. */
