@@ -1,6 +1,5 @@
 import { createSimWorld, type SimWorld, type SimWorldOptions, type TraceEvent } from '../backends/sim/sim-world.js';
-import { AsyncResource } from 'node:async_hooks';
-import { anchorShape } from '../loop/shape-anchor.js';
+import { anchorShapes } from '../loop/shape-anchor.js';
 import type { Decisions } from '../schedule/decisions.js';
 
 /** A scenario: what `explore` runs in a fresh world each time. */
@@ -41,32 +40,20 @@ class WorldOutcome implements RunOutcome {
   }
 }
 
-/** Where the anchor run is made: the context simloop was loaded in, so that it captures no caller's store. */
-const anchorScope = new AsyncResource('simloop.ShapeAnchor');
 let anchored = false;
 
-/**
- * Anchor the shapes of an explored run (see loop/shape-anchor.ts): a world
- * made with the first run's options and never run, holding a task that never
- * starts, a future with a done callback, and an outcome.
- */
-function anchorRunShapes(opts: SimWorldOptions): void {
+/** Anchor (see loop/shape-anchor.ts) an outcome's shape; the world's are anchored by the world. */
+function anchorOutcomeShape(): void {
   anchored = true;
-  anchorScope.runInAsyncScope(() => {
-    const world = createSimWorld({ ...opts, seed: 'shape-anchor' });
-    const loop = world.loop;
-    const fut = loop.createFuture<void>();
-    fut.addDoneCallback(noop);
-    const task = loop.createTask(noop);
-    anchorShape([world, fut, task, new WorldOutcome(world, null, false, [])]);
+  anchorShapes(() => {
+    const world = createSimWorld({ seed: 'shape-anchor' });
+    return new WorldOutcome(world, null, false, []);
   });
 }
 
-async function noop(): Promise<void> {}
-
 /** Run `scenario` once in a new world with `opts`, and dispose of the world. Never rejects. */
 export async function runOnce(scenario: Scenario, opts: SimWorldOptions, keepTrace: boolean): Promise<RunOutcome> {
-  if (!anchored) anchorRunShapes(opts);
+  if (!anchored) anchorOutcomeShape();
   const world = createSimWorld(opts);
   let error: unknown = null;
   let failed = false;

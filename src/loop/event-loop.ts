@@ -15,7 +15,7 @@ import { EMPTY_ARGS, Handle, HandleKind, TimerHandle } from './handle.js';
 import { loopHooks, type Awaitable, type CloseReportable, type ExceptionContext } from './loop-hooks.js';
 import type { Executor, OS } from './os.js';
 import { realClearImmediate, realSetImmediate } from './real-primitives.js';
-import { anchorShape } from './shape-anchor.js';
+import { anchorShapes } from './shape-anchor.js';
 import { FifoScheduler, type Scheduler } from './scheduler.js';
 import type { Selector } from './selector.js';
 import { TimerHeap } from './timer-heap.js';
@@ -75,15 +75,8 @@ const checkpoint: (() => void) | undefined = (() => {
   return typeof tick === 'function' ? (tick as () => void) : undefined;
 })();
 
-/**
- * Loop callbacks one driver runs before it hands back to libuv (I/O, Node's
- * timers, other immediates) and queues the next driver. Small, because a
- * busy loop must see I/O often: bulk TCP (1 GiB in 64 KiB chunks, both ends
- * in one process) ran at 1.05-1.13x raw Node with 256, at 1.6-1.8x with 16
- * (as with one driver per callback). A simulated run does not notice: a
- * driver costs one immediate.
- */
-const DRIVER_BUDGET = checkpoint === undefined ? 1 : 16;
+/** Loop callbacks per driver when the selector does not say (see Selector.driverBudget). */
+const DEFAULT_DRIVER_BUDGET = 16;
 
 const defaultLogger: LoopLogger = {
   warn: (m) => console.warn(m),
@@ -119,17 +112,16 @@ let runtimeAnchored = false;
 
 /**
  * Anchor (see shape-anchor.ts) an immediate and a promise as Node makes them
- * while the loop's storage is in use, with async ids and a store (here null,
- * not a frame: the anchors must keep no loop alive). Made in a driver, where
- * the storage is on and no user store is entered.
+ * while the loop's storage is in use: with async ids and a store (none: the
+ * anchors must keep no loop alive). Made in the first driver, where the
+ * storage is on.
  */
 function anchorRuntimeShapes(): void {
   runtimeAnchored = true;
-  frameStorage.run(null as unknown as Frame, () => {
+  anchorShapes(() => {
     const imm = realSetImmediate(noop);
     realClearImmediate(imm);
-    anchorShape(imm);
-    anchorShape(Promise.resolve());
+    return [imm, Promise.resolve()];
   });
 }
 
@@ -194,6 +186,8 @@ export class EventLoop implements AsyncDisposable {
   private _iterations = 0;
   /** Driver immediates queued and not yet run (0 or 1, but for one left over from a run that ended). */
   private _queued = 0;
+  /** Loop callbacks one driver runs (Selector.driverBudget; 1 without Node's checkpoint). */
+  private readonly _driverBudget: number;
   private _debug: boolean;
   /** @internal record mode's directory (LoopOptions.record), or null */
   readonly _recordDir: string | null;
@@ -222,8 +216,13 @@ export class EventLoop implements AsyncDisposable {
     if (typeof selector?.wait !== 'function' || typeof selector.cancelWait !== 'function') {
       throw new TypeError('EventLoop: options.selector must implement Selector (wait, cancelWait, close)');
     }
+    const budget = selector.driverBudget;
+    if (budget !== undefined && !(Number.isInteger(budget) && budget >= 1)) {
+      throw new RangeError(`EventLoop: options.selector.driverBudget must be a positive integer, got ${describeValue(budget)}`);
+    }
     this._clock = clock;
     this._selector = selector;
+    this._driverBudget = checkpoint === undefined ? 1 : (budget ?? DEFAULT_DRIVER_BUDGET);
     this._os = os ?? null;
     this._scheduler = options.scheduler ?? new FifoScheduler();
     this._debug = options.debug === true;
@@ -526,7 +525,7 @@ export class EventLoop implements AsyncDisposable {
   /**
    * Have a driver queued, unless one already is. While the loop runs, one
    * driver is queued or running, and it runs the callbacks: each followed by
-   * Node's microtask checkpoint (guarantee 4), up to DRIVER_BUDGET of them,
+   * Node's microtask checkpoint (guarantee 4), up to the budget of them,
    * iteration after iteration, until nothing is ready (the loop goes idle in
    * it) or the budget is spent (it queues the next driver). So an event that
    * wakes an idle loop costs one immediate, however many hops (a read
@@ -565,7 +564,7 @@ export class EventLoop implements AsyncDisposable {
     if (!runtimeAnchored) anchorRuntimeShapes();
     let finished = false;
     try {
-      this._driveSome(DRIVER_BUDGET);
+      this._driveSome(this._driverBudget);
       finished = true;
     } finally {
       // A checkpoint that threw (a nextTick callback, an unhandled rejection

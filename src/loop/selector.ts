@@ -22,13 +22,15 @@ export interface Selector {
   /** Release whatever the selector holds (timers keeping the process alive). Idempotent. */
   close(): void;
   /**
-   * True when `wait(Infinity)` only keeps the process alive (no check, no
-   * side effect, as on Node): the loop may then go idle in the driver of a
-   * callback that left nothing ready, without one more driver to find that
-   * out. A simulated selector's endless wait runs a deadlock check, so it
-   * leaves this unset.
+   * How many loop callbacks one driver may run before it hands back to the
+   * host's event loop (a positive integer; default 16). Small where I/O comes
+   * from the host's poll, which runs only between drivers: bulk TCP ran at
+   * 1.05-1.13x raw Node with 256 and at 1.6-1.8x with 16. A simulated
+   * selector has no host I/O to let in, and a large budget saves a libuv
+   * iteration per few callbacks (a virtual-time step: 0.70 us with 16, 0.38
+   * us with 256).
    */
-  readonly idleWaitIsFree?: boolean;
+  readonly driverBudget?: number;
   /**
    * The I/O a selector may provide. Each is optional: the loop's methods that
    * need a missing one throw a `TypeError` naming it.

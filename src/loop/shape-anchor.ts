@@ -12,15 +12,26 @@
  * trial) then re-optimizes the loop's code for every burst: a forced GC
  * before a 500-run exploration made it 2-4x slower than the one before it.
  * The shapes at stake are the loop's own classes (futures, tasks, done
- * entries, a world and its parts) and two of Node's: an immediate and a
- * promise that carry async ids and an AsyncLocalStorage store, which every
- * loop driver and every promise made under a loop are. An anchored object is
- * small, never runs, and points at no user code or data.
+ * entries, handles and timers, a world and its parts, an explored run's
+ * outcome) and two of Node's: an immediate and a promise that carry async
+ * ids and an AsyncLocalStorage store, which every loop driver and every
+ * promise made under a loop are. Anchors are made once per process, the
+ * first time each kind is needed; an anchored object is small, never runs,
+ * and points at no user code or data.
  */
+
+import { AsyncResource } from 'node:async_hooks';
 
 const anchors: unknown[] = [];
 
-/** Keep `x` alive for good, so that the hidden classes of it and of what it points at stay alive (see above). */
-export function anchorShape(x: unknown): void {
-  anchors.push(x);
+/** The context simloop was loaded in: anchors made in it capture no caller's AsyncLocalStorage store. */
+const cleanScope = new AsyncResource('simloop.ShapeAnchor');
+
+/**
+ * Make objects with `make` in the context simloop was loaded in (no loop
+ * frame, no caller's store) and keep what it returns for good, so that the
+ * hidden classes of those objects and of what they point at stay alive.
+ */
+export function anchorShapes(make: () => unknown): void {
+  anchors.push(cleanScope.runInAsyncScope(make));
 }

@@ -79,7 +79,10 @@ export class TimerHeap<T extends TimerEntry> {
     entry._scheduled = true;
     let slot = this.freeHead;
     if (slot >= 0) {
-      this.freeHead = this.seqs[slot >> BLOCK_BITS]![slot & MASK]!;
+      // `| 0`: a Float64Array read is a double, and a double stored here
+      // would change the field's representation, and with it the heap's
+      // hidden class (see loop/shape-anchor.ts).
+      this.freeHead = this.seqs[slot >> BLOCK_BITS]![slot & MASK]! | 0;
     } else {
       slot = this.slotCount++;
       this.ensureSlot(slot);

@@ -152,6 +152,15 @@ describe('EventLoop constructor', () => {
     expect(() => new EventLoop({ clock, selector: { wait() {} } as never, os: {} })).toThrow(/options\.selector/);
   });
 
+  it('throws RangeError naming driverBudget when the selector gives one that is not a positive integer', () => {
+    const { clock } = virtualLoop();
+    for (const driverBudget of [0, -1, 1.5, NaN, '4']) {
+      const selector = Object.assign(new TestSelector(), { driverBudget: driverBudget as number });
+      expect(() => new EventLoop({ clock, selector, os: {} })).toThrow(/options\.selector\.driverBudget/);
+      expect(() => new EventLoop({ clock, selector, os: {} })).toThrow(RangeError);
+    }
+  });
+
   it('defaults to the Node backends and debug off', () => {
     const loop = new EventLoop();
     expect(loop.getDebug()).toBe(false);

@@ -3,6 +3,7 @@ import type { TaskRef } from '../../loop/context.js';
 import { EventLoop } from '../../loop/event-loop.js';
 import type { Handle } from '../../loop/handle.js';
 import type { ExceptionContext } from '../../loop/loop-hooks.js';
+import { anchorShapes } from '../../loop/shape-anchor.js';
 import { FifoScheduler, type Scheduler } from '../../loop/scheduler.js';
 import { normalizeSeed } from '../../schedule/prng.js';
 import { ListChooser, RandomChooser, type Chooser } from '../../schedule/chooser.js';
@@ -131,6 +132,31 @@ export function describeAwaited(task: Task<unknown>): string {
  * scheduler. Everything that shapes the schedule comes from the seed, so the
  * same program and seed give the same run and the same `trace()`.
  */
+let worldShapesAnchored = false;
+
+/**
+ * Anchor (see loop/shape-anchor.ts) the shapes of worlds and of what runs in
+ * them, as `simulate()` makes them (FIFO, traced) and as `explore` does
+ * ('random', untraced): two worlds, never run, each holding a task that never
+ * starts, a future with a done callback, a timer and a callback.
+ */
+function anchorWorldShapes(): void {
+  worldShapesAnchored = true;
+  anchorShapes(() =>
+    [{}, { strategy: 'random' as const, traceLimit: 0 }].map((opts) => {
+      const world = new SimWorld({ ...opts, seed: 'shape-anchor' });
+      const loop = world.loop;
+      const fut = loop.createFuture<void>();
+      fut.addDoneCallback(noop);
+      return [world, fut, loop.createTask(noopAsync), loop.callLater(1, noop), loop.callSoon(noop)];
+    }),
+  );
+}
+
+function noop(): void {}
+
+async function noopAsync(): Promise<void> {}
+
 export class SimWorld implements AsyncDisposable {
   /** The world's loop. */
   readonly loop: EventLoop;
@@ -183,6 +209,7 @@ export class SimWorld implements AsyncDisposable {
   readonly _depth: number;
 
   constructor(opts: SimWorldOptions = {}) {
+    if (!worldShapesAnchored) anchorWorldShapes();
     checkOptions(opts);
     this.seed = normalizeSeed(opts.seed, 'createSimWorld');
     this._strict = opts.strict !== false;
