@@ -5,7 +5,7 @@ import type { EventLoop } from '../loop/event-loop.js';
 import { HandleKind, type Handle } from '../loop/handle.js';
 import type { ExceptionContext } from '../loop/loop-hooks.js';
 import { getEventLoop } from '../loop/running-loop.js';
-import { handleArgs, youngArray } from '../loop/young.js';
+import { handleArgs, youngList } from '../loop/young.js';
 
 const PENDING = 0;
 const FINISHED = 1;
@@ -208,7 +208,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state !== PENDING) {
       this._loop._scheduleInContext(cb, handleArgs(this), ctx);
     } else {
-      (this._callbacks ??= youngArray()).push(new DoneEntry(cb, ctx, null, null, null, null, null));
+      this._pushCallback(new DoneEntry(cb, ctx, null, null, null, null, null));
     }
   }
 
@@ -265,7 +265,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   private _addWaiter(waiter: DoneEntry): void {
-    (this._callbacks ??= youngArray()).push(waiter);
+    this._pushCallback(waiter);
     const task = waiter.task;
     if (task !== null) {
       task._futWaiter = this;
@@ -301,6 +301,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal what the loop reports at close when the exception was never retrieved */
   _closeReport(): ExceptionContext {
     return { message: 'Future exception was never retrieved', exception: this._exception, future: this };
+  }
+
+  private _pushCallback(e: DoneEntry): void {
+    const list = this._callbacks;
+    if (list === null) this._callbacks = youngList(e);
+    else list.push(e);
   }
 
   /** @internal */
