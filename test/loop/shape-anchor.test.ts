@@ -26,15 +26,18 @@ const race = async (): Promise<void> => {
 };
 
 // Each test file runs in a fresh module graph, so the anchors are made by
-// the runs these tests start: the loop's by the first simulation, the
-// explorer's by the first exploration.
+// the runs these tests start: the worlds' and the loop's by the first
+// simulation, the explorer's by the first exploration.
 describe('shape anchors (kept for the life of the process) keep nothing of a run', () => {
-  it("the loop's anchors, made in the first simulation, keep neither its loop nor its world alive", async () => {
+  it("the anchors made by the first simulation keep neither its world, its loop, nor the caller's AsyncLocalStorage store alive", async () => {
+    const als = new AsyncLocalStorage<object>();
     let refs: WeakRef<object>[] = [];
-    await simulate(async (world) => {
-      refs = [new WeakRef(world), new WeakRef(world.loop)];
-      await race();
-    });
+    await als.run({ big: new Uint8Array(1 << 20) }, () =>
+      simulate(async (world) => {
+        refs = [new WeakRef(world), new WeakRef(world.loop), new WeakRef(als.getStore()!)];
+        await race();
+      }),
+    );
     for (const ref of refs) expect(await collected(ref)).toBe(true);
   });
 
