@@ -3,10 +3,14 @@
  * simulation: the same seed gives the same sequence on every machine.
  */
 export class Prng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /**
+   * The 128-bit state (a, b, c, d), as int32s in a typed array rather than
+   * four fields: a 32-bit value in a plain field is stored as a small integer
+   * or as a double depending on its size, and each switch changes the
+   * object's hidden class, so no one instance could keep the class the
+   * optimized code expects (see loop/shape-anchor.ts).
+   */
+  private readonly s = new Int32Array(4);
 
   constructor(seed: string) {
     // cyrb128: spreads any string over 128 bits of state.
@@ -25,21 +29,26 @@ export class Prng {
     h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
     h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
     h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-    this.a = (h1 ^ h2 ^ h3 ^ h4) >>> 0;
-    this.b = (h2 ^ h1) >>> 0;
-    this.c = (h3 ^ h1) >>> 0;
-    this.d = (h4 ^ h1) >>> 0;
+    const s = this.s;
+    s[0] = h1 ^ h2 ^ h3 ^ h4;
+    s[1] = h2 ^ h1;
+    s[2] = h3 ^ h1;
+    s[3] = h4 ^ h1;
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
+    const s = this.s;
+    const a = s[0]!;
+    const b = s[1]!;
+    const c = s[2]!;
+    const d = s[3]!;
+    const t = (((a + b) | 0) + d) | 0;
+    s[3] = (d + 1) | 0;
+    s[0] = b ^ (b >>> 9);
+    s[1] = (c + (c << 3)) | 0;
+    s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
     return t >>> 0;
   }
 

@@ -5,7 +5,7 @@ import type { Handle } from '../../loop/handle.js';
 import type { ExceptionContext } from '../../loop/loop-hooks.js';
 import { anchorShapes } from '../../loop/shape-anchor.js';
 import { FifoScheduler, type Scheduler } from '../../loop/scheduler.js';
-import { normalizeSeed } from '../../schedule/prng.js';
+import { normalizeSeed, Prng } from '../../schedule/prng.js';
 import { ListChooser, RandomChooser, type Chooser } from '../../schedule/chooser.js';
 import { DecisionLog, DRAW_RANGE, type Decisions } from '../../schedule/decisions.js';
 import { OriginScheduler } from '../../schedule/origin-scheduler.js';
@@ -138,19 +138,23 @@ let worldShapesAnchored = false;
  * Anchor (see loop/shape-anchor.ts) the shapes of worlds and of what runs in
  * them, as `simulate()` makes them (FIFO, traced) and as `explore` does
  * ('random', untraced): two worlds, never run, each holding a task that never
- * starts, a future with a done callback, a timer and a callback.
+ * starts, a future with a done callback, a timer and a callback; and a
+ * generator, which a world makes only at its first random choice.
  */
 function anchorWorldShapes(): void {
   worldShapesAnchored = true;
-  anchorShapes(() =>
-    [{}, { strategy: 'random' as const, traceLimit: 0 }].map((opts) => {
+  anchorShapes(() => {
+    const worlds = [{}, { strategy: 'random' as const, traceLimit: 0 }].map((opts) => {
       const world = new SimWorld({ ...opts, seed: 'shape-anchor' });
       const loop = world.loop;
       const fut = loop.createFuture<void>();
       fut.addDoneCallback(noop);
       return [world, fut, loop.createTask(noopAsync), loop.callLater(1, noop), loop.callSoon(noop)];
-    }),
-  );
+    });
+    const prng = new Prng('shape-anchor');
+    prng.nextUint32();
+    return [worlds, prng];
+  });
 }
 
 function noop(): void {}
