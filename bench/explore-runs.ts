@@ -14,6 +14,8 @@
  * theirs): with none alive, the GC drops their hidden classes and V8 throws
  * away fast-check's optimized code, so each trial would time it cold.
  * simloop needs no help here: it anchors its own (src/loop/shape-anchor.ts).
+ * Five untimed rounds and fifteen timed ones: a trial is 10-40 ms, and with
+ * seven the median moved by half between two runs of the bench.
  */
 import fc from 'fast-check';
 import { explore } from '../src/explore/explore.js';
@@ -74,7 +76,7 @@ export const exploreRuns: Benchmark = {
   name: NAME,
   title: `runs/s exploring a bug-free two-task race, ${RUNS} runs, fresh world per run vs fc.scheduler (and one ${LONG_RUNS}-run exploration)`,
   async run(): Promise<Row[]> {
-    const [p, o] = await compare([() => peer(RUNS), () => ours(RUNS)], { warmup: 1, repeats: 7 });
+    const [p, o] = await compare([() => peer(RUNS), () => ours(RUNS)], { warmup: 5, repeats: 15 });
     const row = rateRow(`bug-free 2-task race, ${RUNS} runs ('random')`, RUNS, p!, o!, 1);
     printRow(row);
     const [lp, lo] = await compare([() => peer(LONG_RUNS), () => ours(LONG_RUNS)], { warmup: 0, repeats: 3 });
