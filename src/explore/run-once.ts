@@ -63,7 +63,7 @@ export async function runOnce(scenario: Scenario, opts: SimWorldOptions, keepTra
     error = e;
     failed = true;
   } finally {
-    await world[Symbol.asyncDispose]();
+    world._dispose();
   }
   return new WorldOutcome(world, error, failed, keepTrace ? world.trace() : []);
 }

@@ -439,6 +439,11 @@ export class SimWorld implements AsyncDisposable {
 
   /** Close the world's loop. */
   async [Symbol.asyncDispose](): Promise<void> {
+    this._dispose();
+  }
+
+  /** @internal what disposing does, synchronously: explore disposes of a world per run without a promise. */
+  _dispose(): void {
     if (this.loop.isRunning()) this.loop.stop();
     if (!this.loop.isClosed() && !this.loop.isRunning()) this.loop.close();
   }
