@@ -24,7 +24,8 @@ function resume<T>(fut: Future<T>, value: T): void {
 /** @internal a future on `loop` that resolves with `value` after `ms` */
 export function sleepOn<T>(loop: EventLoop, ms: number, value: T): Future<T> {
   const fut = new Future<T>({ loop });
-  fut._label = `sleep(${ms})`;
+  // sleep(0), a task's bare yield, is the common one: no string built for it.
+  fut._label = ms === 0 ? 'sleep(0)' : `sleep(${ms})`;
   if (ms <= 0) {
     // asyncio's sleep(0) is a bare yield: the awaiting task resumes in the very
     // next iteration, so the callback resumes it directly instead of through a

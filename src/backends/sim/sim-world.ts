@@ -413,18 +413,22 @@ export class SimWorld implements AsyncDisposable {
       failed = true;
       error = this._limitError;
     }
+    // Most runs end with nothing reported and nothing unretrieved: then
+    // nothing is allocated here (a Set.clear allocates a fresh table).
     const unhandled: unknown[] = [];
     for (const r of this._reports) unhandled.push(r.exception ?? r.message);
-    const unretrieved = loop._unretrieved.size === 0 ? [] : [...loop._unretrieved];
-    loop._unretrieved.clear();
-    for (const f of unretrieved) {
-      const report = f._closeReport();
-      if (isFuture(report.future) && report.future === mainTask) continue;
-      unhandled.push(report.exception);
-      // Not strict: still nothing silent; the handler logs it, as asyncio does when the future is collected.
-      if (!this._strict) loop.callExceptionHandler(report);
+    if (loop._unretrieved.size > 0) {
+      const unretrieved = [...loop._unretrieved];
+      loop._unretrieved.clear();
+      for (const f of unretrieved) {
+        const report = f._closeReport();
+        if (isFuture(report.future) && report.future === mainTask) continue;
+        unhandled.push(report.exception);
+        // Not strict: still nothing silent; the handler logs it, as asyncio does when the future is collected.
+        if (!this._strict) loop.callExceptionHandler(report);
+      }
     }
-    this._reports = [];
+    if (this._reports.length > 0) this._reports = [];
     if (this._failures.length > 0) throw this._failures[0];
     if (failed) throw error;
     for (const check of this._endChecks) {
