@@ -130,6 +130,20 @@ function queueDriver(drive: () => void): void {
 }
 
 /**
+ * Loops whose driver was asked for while a driver was running, in this
+ * thread's single chain of them: the running driver runs them next, in its
+ * own immediate (see EventLoop._drive), instead of each waiting for a libuv
+ * iteration of its own. An explored run's loop is started by the microtasks
+ * that end the run before it, so a whole exploration goes on in a few
+ * immediates instead of one libuv iteration per run.
+ */
+const handoffs: EventLoop[] = [];
+/** True while a driver runs (handoffs are taken only then). */
+let driving = false;
+/** Drivers one immediate runs in a row before the loops still waiting get immediates of their own, so that libuv's I/O and timers run. */
+const MAX_HANDOFFS = 64;
+
+/**
  * Queue the driver with the loop's frame as its store, where it cannot set
  * it itself: a plain callback then runs with `frameStorage.run`'s fast path
  * (the store is already the frame), instead of setting and restoring the
@@ -542,6 +556,15 @@ export class EventLoop implements AsyncDisposable {
   private _ensureDriver(): void {
     if (this._queued > 0) return;
     this._queued = 1;
+    // Asked for while a driver runs (from its callbacks' microtasks): that
+    // driver runs this loop next. Only where a driver enters its own
+    // context (it runs in another loop's immediate) and checkpoints itself.
+    if (driving && driversEnterOwnContext && checkpoint !== undefined) handoffs.push(this);
+    else this._queueImmediate();
+  }
+
+  /** Queue the loop's driver as an immediate of its own (`_queued` already counts it). */
+  private _queueImmediate(): void {
     if (driversEnterOwnContext) {
       // The driver sets its context itself when it starts (enterDriverContext).
       realSetImmediate(this._drive);
@@ -554,8 +577,37 @@ export class EventLoop implements AsyncDisposable {
     driverScope.runInAsyncScope(queueDriverInFrame, null, this._frame, this._drive);
   }
 
-  /** The driver: loop callbacks and iteration bookkeeping, until idle, stopped or out of budget. */
+  /**
+   * A driver immediate: this loop's driver, then the drivers handed over to
+   * it (see `handoffs`), each after the microtask checkpoint that follows
+   * the one before, as Node's would between two immediates.
+   */
   private readonly _drive = (): void => {
+    if (driving) {
+      // Not reached: an immediate never runs inside another. Kept safe all the same.
+      this._driveLoop();
+      return;
+    }
+    driving = true;
+    try {
+      this._driveLoop();
+      for (let n = 0; n < MAX_HANDOFFS && checkpoint !== undefined; n++) {
+        // What the last callback's run left for microtasks (the end of a
+        // run, a wakeup) runs now, while handoffs are taken.
+        checkpoint();
+        const next = handoffs.shift();
+        if (next === undefined) break;
+        next._driveLoop();
+      }
+    } finally {
+      driving = false;
+      // Loops still waiting (past MAX_HANDOFFS, or after a throw) get immediates of their own.
+      for (let next = handoffs.shift(); next !== undefined; next = handoffs.shift()) next._queueImmediate();
+    }
+  };
+
+  /** One loop's turn in a driver immediate: its callbacks and iteration bookkeeping, until idle, stopped or out of budget. */
+  private _driveLoop(): void {
     this._queued--;
     if (this._state !== LoopState.Running) return;
     // In the loop's frame, with no user store: a plain callback with no
@@ -572,14 +624,18 @@ export class EventLoop implements AsyncDisposable {
       // the loop goes on in the next driver.
       if (!finished && this._state === LoopState.Running) this._ensureDriver();
     }
-  };
+  }
 
   private _driveSome(budget: number): void {
     // The work of one round is its own small function: V8 optimizes it
     // after a few calls, where a loop around all of it would wait for
     // on-stack replacement, once per driver (a simulated run has one).
     for (let ran = 0; ran < budget; ran++) if (!this._driveOne()) return;
-    if (this._state === LoopState.Running) this._ensureDriver();
+    // Out of budget: an immediate of its own, never a handoff, so that libuv runs first.
+    if (this._state === LoopState.Running && this._queued === 0) {
+      this._queued = 1;
+      this._queueImmediate();
+    }
   }
 
   /**
