@@ -10,6 +10,21 @@ import { NodeSelector } from '../../src/backends/node/node-selector.js';
 /** Resolves after a real timer, outside any loop. */
 const realTimeout = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Counts the immediates Node makes between `enable()` and `disable()`. */
+function immediateCounter(): { count: number; enable(): void; disable(): void } {
+  const counter = {
+    count: 0,
+    enable: (): void => void hook.enable(),
+    disable: (): void => void hook.disable(),
+  };
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'Immediate') counter.count++;
+    },
+  });
+  return counter;
+}
+
 describe('the Node backend', () => {
   it('nodeBackend() gives a fresh clock, selector and OS per call', () => {
     const a = nodeBackend();
@@ -210,12 +225,7 @@ describe('the Node backend', () => {
   it('runs the callbacks of an event that wakes an idle loop, and of the task it wakes, in one driver immediate', async () => {
     const loop = new EventLoop();
     const events = 50;
-    let immediates = 0;
-    const hook = createHook({
-      init(_id, type) {
-        if (type === 'Immediate') immediates++;
-      },
-    });
+    const hook = immediateCounter();
     let left = events;
     // Each event comes from a real timer while the loop is idle, as a socket's
     // data would; its callback wakes a task (a second hop) that schedules the next.
@@ -237,7 +247,7 @@ describe('the Node backend', () => {
     await loop.runForever();
     hook.disable();
     loop.close();
-    expect(immediates).toBeLessThanOrEqual(events + 1);
+    expect(hook.count).toBeLessThanOrEqual(events + 1);
   });
 
   it('runs a chain of ten callbacks in one driver', async () => {
@@ -248,12 +258,7 @@ describe('the Node backend', () => {
     await warm.runForever();
     warm.close();
     const loop = new EventLoop();
-    let drivers = 0;
-    const hook = createHook({
-      init(_id, type) {
-        if (type === 'Immediate') drivers++;
-      },
-    });
+    const hook = immediateCounter();
     hook.enable();
     let n = 0;
     const next = (): void => {
@@ -267,18 +272,13 @@ describe('the Node backend', () => {
     expect(n).toBe(10);
     // One immediate, or none when this code itself runs in a driver's
     // checkpoint (after the warm loop's run), which then runs this loop too.
-    expect(drivers).toBeLessThanOrEqual(1);
+    expect(hook.count).toBeLessThanOrEqual(1);
   });
 
   it('starts a loop run from the microtasks that end another loop\'s run in the same driver immediate', async () => {
     const first = new EventLoop();
     const second = new EventLoop();
-    let immediates = 0;
-    const hook = createHook({
-      init(_id, type) {
-        if (type === 'Immediate') immediates++;
-      },
-    });
+    const hook = immediateCounter();
     first.callSoon(() => first.stop());
     const order: string[] = [];
     const chained = first.runForever().then(() => {
@@ -294,7 +294,7 @@ describe('the Node backend', () => {
     first.close();
     second.close();
     expect(order).toEqual(['second']);
-    expect(immediates).toBe(0);
+    expect(hook.count).toBe(0);
   });
 
   it('lets libuv run between handed-over drivers: a Node timer fires during a long chain of loops, each started by the end of the one before', async () => {
