@@ -18,6 +18,13 @@
  * promise made under a loop are. Anchors are made once per process, the
  * first time each kind is needed; an anchored object is small, never runs,
  * and points at no user code or data.
+ *
+ * An anchor holds the class the live objects have only while their fields
+ * keep the same representation: a number field that flips between
+ * small-integer and double storage moves the objects to a new class (so the
+ * timer heap keeps its free-list head an integer, and the generator its
+ * state in an Int32Array). `--trace-deopt` after a forced GC shows any class
+ * that still dies.
  */
 
 import { AsyncResource } from 'node:async_hooks';
