@@ -142,6 +142,8 @@ const handoffs: EventLoop[] = [];
 let driving = false;
 /** Drivers one immediate runs in a row before the loops still waiting get immediates of their own, so that libuv's I/O and timers run. */
 const MAX_HANDOFFS = 64;
+/** Handoffs need a driver that enters its own context (it runs in another loop's immediate) and runs Node's checkpoint itself. */
+const handoffsWork = driversEnterOwnContext && checkpoint !== undefined;
 
 /**
  * Queue the driver with the loop's frame as its store, where it cannot set
@@ -554,13 +556,12 @@ export class EventLoop implements AsyncDisposable {
    * lost about 5%: each event then paid its own wakeup and idle instead of
    * sharing one check phase.)
    */
-  private _ensureDriver(): void {
+  private _ensureDriver(handOff = true): void {
     if (this._queued > 0) return;
     this._queued = 1;
     // Asked for while a driver runs (from its callbacks' microtasks): that
-    // driver runs this loop next. Only where a driver enters its own
-    // context (it runs in another loop's immediate) and checkpoints itself.
-    if (driving && driversEnterOwnContext && checkpoint !== undefined) handoffs.push(this);
+    // driver runs this loop next.
+    if (handOff && driving && handoffsWork) handoffs.push(this);
     else this._queueImmediate();
   }
 
@@ -587,10 +588,10 @@ export class EventLoop implements AsyncDisposable {
     driving = true;
     try {
       this._driveLoop();
-      for (let n = 0; n < MAX_HANDOFFS && checkpoint !== undefined; n++) {
+      for (let n = 0; handoffsWork && n < MAX_HANDOFFS; n++) {
         // What the last callback's run left for microtasks (the end of a
         // run, a wakeup) runs now, while handoffs are taken.
-        checkpoint();
+        checkpoint!();
         const next = handoffs.shift();
         if (next === undefined) break;
         next._driveLoop();
@@ -628,10 +629,7 @@ export class EventLoop implements AsyncDisposable {
     // on-stack replacement, once per driver (a simulated run has one).
     for (let ran = 0; ran < budget; ran++) if (!this._driveOne()) return;
     // Out of budget: an immediate of its own, never a handoff, so that libuv runs first.
-    if (this._state === LoopState.Running && this._queued === 0) {
-      this._queued = 1;
-      this._queueImmediate();
-    }
+    if (this._state === LoopState.Running) this._ensureDriver(false);
   }
 
   /**
