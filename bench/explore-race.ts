@@ -7,17 +7,16 @@
  * infinitely many runs, so a median past half of them reads `Infinity`.
  *
  * - the brief's race (A pauses 8 extra times before its read; a lost update).
- *   In asyncio a ready task runs in the next iteration, so B writes back in
- *   the iteration after its read, long before A's read: no asyncio schedule
- *   fails, and simloop explores only asyncio's schedules. fc.scheduler lets
- *   a ready continuation wait arbitrarily long, so it finds the failure (one
- *   Node's loop cannot produce when each pause is a yield, though it could
- *   when each is I/O of unbounded latency).
- * - two races asyncio can produce (B ahead of A at nine steps in a row, and
- *   exactly one step ahead), informational: they show how far the figures
- *   depend on which schedules each peer's model allows. The first also runs
- *   'pct' at depth 2, since a depth-3 run spends its second change point
- *   inside the nine iterations the bug needs B to stay first.
+ *   It fails only when B, though ready, waits while A takes nine steps (or A
+ *   while B reads and writes). asyncio's own lockstep (every ready task runs
+ *   once per iteration) never produces it; 'random' and 'pct' explore
+ *   schedules where a ready task falls behind, as one waiting on I/O of
+ *   unbounded latency would, and so does fc.scheduler.
+ * - two races of a broken fast path, informational: B ahead of A at nine
+ *   steps in a row (a depth-2 bug for PCT: one change point, so 'pct' also
+ *   runs at depth 2), and B exactly one step ahead at each of nine steps
+ *   (strict alternation, eighteen orderings: no strategy here finds it
+ *   within the caps, which shows what random exploration cannot reach).
  */
 import fc from 'fast-check';
 import { ScheduleFailure } from '../src/index.js';

@@ -73,8 +73,8 @@ export const fixedCounter: Race = (pause, spawn) => {
 /**
  * The brief's rare race, a lost update: A pauses 8 extra times, then reads,
  * pauses, and writes back; B reads, pauses, writes back. It fails only when
- * A's read falls between B's read and B's write, that is when B's task,
- * though ready, waits while A takes nine steps.
+ * the two read-write windows overlap: B's task, though ready, waits while A
+ * takes nine steps (or B's first step waits until A has read).
  */
 export const rareLostUpdate: Race = (pause, spawn) => {
   let x = 0;
@@ -131,16 +131,14 @@ function fastPathRace(stillFast: (a: number, b: number) => boolean, what: string
 }
 
 /**
- * A rare race asyncio's loop can produce: B's fast path holds while B is
- * ahead of A (`b > a`). In asyncio both tasks are ready in every iteration,
- * so this needs B to run before A in nine iterations in a row.
+ * A rare race: B's fast path holds while B is ahead of A (`b > a`), so it
+ * fails when B stays ahead at all nine of its counts.
  */
 export const aheadRace: Race = fastPathRace((a, b) => b > a, 'ahead of A');
 
 /**
- * The same with a stricter trigger: B exactly one step ahead (`b === a + 1`).
- * In asyncio's lockstep that is the same schedule as `aheadRace`; where a
- * ready task may wait arbitrarily long it needs strict alternation.
+ * The same with a stricter trigger: B exactly one step ahead (`b === a + 1`)
+ * at each count, which needs strict alternation of the two tasks.
  */
 export const oneAheadRace: Race = fastPathRace((a, b) => b === a + 1, 'exactly one step ahead of A');
 

@@ -8,7 +8,7 @@ import type { Group } from './model.js';
 import type { MicroLink, Op, Program, Step } from './program.js';
 
 /** One log line: a labelled loop callback starts (`seg`), or something happens inside it (`in`). */
-export type LogEntry = { t: 'seg'; label: string; time: number } | { t: 'in'; label: string };
+export type LogEntry = { t: 'seg'; label: string; time: number; iteration: number } | { t: 'in'; label: string };
 
 export interface RunOutcome {
   log: LogEntry[];
@@ -59,7 +59,7 @@ export async function runProgram(program: Program, opts: SimWorldOptions): Promi
 export function toGroups(log: readonly LogEntry[]): Group[] {
   const groups: Group[] = [];
   for (const e of log) {
-    if (e.t === 'seg') groups.push({ label: e.label, time: e.time, ins: [] });
+    if (e.t === 'seg') groups.push({ label: e.label, time: e.time, ins: [], iteration: e.iteration });
     else {
       if (groups.length === 0) groups.push({ label: '(before any callback)', time: NaN, ins: [] });
       groups[groups.length - 1]!.ins.push(e.label);
@@ -134,7 +134,8 @@ class RealRun {
   private seg(label: string): void {
     // Guarantee 4: every microtask a previous loop callback queued has run by now.
     if (this.micro !== 0) this.log.push({ t: 'in', label: `VIOLATION: ${this.micro} microtask chain(s) still pending when ${label} started` });
-    this.log.push({ t: 'seg', label, time: this.loop.time() });
+    // The loop's internal count of iterations begun: the model follows the run's iteration boundaries.
+    this.log.push({ t: 'seg', label, time: this.loop.time(), iteration: (this.loop as unknown as { _iterations: number })._iterations });
   }
 
   private in(label: string): void {

@@ -11,9 +11,10 @@
  * Two ways to pick the next callback of a batch:
  * - `runFifo`: the oldest ready one (the default scheduler), which predicts
  *   the run completely;
- * - `runReplay`: the one the real run chose, checking that the choice is
- *   allowed to a non-FIFO strategy: it belongs to the current iteration's
- *   batch, and no callback of the same origin that became ready earlier is
+ * - `runReplay`: the one the real run chose, following the run's iteration
+ *   boundaries and checking that the choice is allowed to a non-FIFO
+ *   strategy: it is ready (a timer only once an iteration began at or after
+ *   its time), no callback of the same origin that became ready earlier is
  *   still waiting (the origin is the callback, or the task, whose code
  *   scheduled it).
  */
@@ -27,6 +28,8 @@ export interface Group {
   time: number;
   /** Labels logged later in the same loop callback (microtasks, exception handler, code after a non-yielding await). */
   ins: string[];
+  /** A real run's: which loop iteration ran it (counted from 1 per `run*` call). */
+  iteration?: number;
 }
 
 interface MHandle {
@@ -51,7 +54,6 @@ export class Model {
   readonly groups: Group[] = [];
   private seq = 1;
   private readyCounter = 0;
-  private batchEnd = 0;
   private ready: MHandle[] = [];
   private timers: MHandle[] = [];
   private origin = 0;
@@ -91,22 +93,25 @@ export class Model {
    */
   runReplay(observed: readonly Group[]): string | null {
     this.start();
-    let i = 0;
-    for (;;) {
-      const batch = this.ready.filter((h) => h.readySeq < this.batchEnd && !h.cancelled);
-      if (batch.length === 0) {
-        // Only cancelled handles (if any) are left of this batch: the loop skips them.
-        this.ready = this.ready.filter((h) => h.readySeq >= this.batchEnd);
-        if (!this.beginIteration()) break;
-        continue;
+    let iteration = 0;
+    for (let i = 0; i < observed.length; i++) {
+      const g = observed[i]!;
+      const it = g.iteration ?? NaN;
+      if (!(it >= iteration)) return `callback #${i} of the run (${g.label}) reports iteration ${it}, after iteration ${iteration}`;
+      if (it > iteration) {
+        // One or more iterations began; those between ran only cancelled handles, so if nothing
+        // else is ready, the cancelled ones are gone and the loop may jump.
+        if (this.ready.every((h) => h.cancelled)) this.ready = [];
+        if (!this.beginIteration()) return `callback #${i} of the run is ${g.label}, but the model has nothing left to run`;
+        // How many ran in an iteration is not checked: the real loop also counts internal
+        // handles (a finished task's done callbacks...) that the model does not have.
+        iteration = it;
       }
-      const g = observed[i];
-      if (g === undefined) return `the run ended after ${i} labelled callbacks, but the model still has ready: ${labels(batch)}`;
-      const h = batch.find((x) => x.label === g.label);
+      const h = this.ready.find((x) => x.label === g.label && !x.cancelled);
       if (h === undefined) {
-        const later = this.ready.find((x) => x.label === g.label);
-        const why = later !== undefined ? 'it became ready during this iteration, so it belongs to the next one' : 'it was not ready at all';
-        return `callback #${i} of the run is ${g.label} (at ${g.time} ms), but the current iteration's batch is ${labels(batch)}: ${why}`;
+        const timer = this.timers.find((x) => x.label === g.label && !x.cancelled);
+        const why = timer !== undefined ? `it is a timer for ${timer.when} ms that had not come due when the iteration began (time ${this.time} ms)` : 'it was not ready at all';
+        return `callback #${i} of the run is ${g.label} (at ${g.time} ms), but ${why}; ready: ${labels(this.ready.filter((x) => !x.cancelled))}`;
       }
       const older = this.ready.find((x) => x !== h && x.origin === h.origin && x.readySeq < h.readySeq && !x.cancelled);
       if (older !== undefined) {
@@ -114,14 +119,11 @@ export class Model {
       }
       this.ready.splice(this.ready.indexOf(h), 1);
       this.exec(h);
-      i++;
     }
-    if (i < observed.length) {
-      return `the model ran out of work after ${i} callbacks, but the run went on with ${observed
-        .slice(i, i + 6)
-        .map((g) => g.label)
-        .join(', ')}`;
-    }
+    const pending = this.ready.filter((h) => !h.cancelled);
+    if (pending.length > 0) return `the run ended after ${observed.length} labelled callbacks, but the model still has ready: ${labels(pending)}`;
+    const timer = this.timers.find((t) => !t.cancelled && t.when !== Infinity);
+    if (timer !== undefined) return `the run ended after ${observed.length} labelled callbacks, but the model still has a timer for ${timer.when} ms: ${timer.label ?? '(internal)'}`;
     return null;
   }
 
@@ -143,7 +145,6 @@ export class Model {
     const due = this.timers.filter((t) => !t.cancelled && t.when <= this.time).sort(byWhenSeq);
     this.timers = this.timers.filter((t) => !t.cancelled && t.when > this.time);
     for (const t of due) this.makeReady(t);
-    this.batchEnd = this.readyCounter;
     return true;
   }
 

@@ -3,9 +3,11 @@ import type { Handle } from './handle.js';
 /**
  * Decides which ready callback runs next. The loop pushes every handle that
  * becomes ready (callSoon, due timers, wakeups) and, at the start of each
- * iteration, asks for a batch: exactly the handles ready now, which it then
- * takes one at a time with `next()`. What the batch's handles schedule
- * belongs to the next iteration, as in asyncio's `_run_once`.
+ * iteration, asks how many handles are ready now: the iteration runs that
+ * many, taking each with `next()`, as asyncio's `_run_once` does. Under FIFO
+ * they are exactly the handles ready when the iteration began (what those
+ * schedule waits for the next one); an exploring scheduler may hand out, in
+ * their place, handles that became ready meanwhile.
  */
 export interface Scheduler {
   /**
@@ -13,13 +15,13 @@ export interface Scheduler {
    * scheduled them); the loop computes it only then, since it costs a lookup.
    */
   readonly tracksOrigins: boolean;
-  /** Number of ready handles held (current batch included). */
+  /** Number of ready handles held. */
   readonly size: number;
   /** A handle became ready. */
   push(handle: Handle): void;
-  /** Freeze the current ready handles as this iteration's batch; returns its size. */
+  /** An iteration begins: returns how many handles it runs (the number ready now). */
   startBatch(): number;
-  /** The next handle of the batch; called at most as many times as `startBatch()` returned. */
+  /** The next handle to run; called at most as many times as `startBatch()` returned. */
   next(): Handle;
   /** Drop everything (the loop closed). */
   clear(): void;
@@ -30,7 +32,7 @@ const INITIAL_CAPACITY = 8;
 
 /**
  * The default scheduler: one FIFO queue, so callbacks run in the order they
- * became ready (guarantee 1) and a batch is simply the queue's length.
+ * became ready (guarantee 1) and an iteration runs the queue's length.
  * A ring buffer that grows by doubling keeps push and next O(1).
  */
 export class FifoScheduler implements Scheduler {

@@ -1,14 +1,14 @@
 /**
  * The choices a simulated run made, by kind, each a list of small integers
  * whose 0 is the choice's target (what `'fifo'` and a perfect network do):
- * - `pick`: which ready origin ran next (recorded only when two or more were
- *   eligible), as an index into the eligible origins as `OriginScheduler`
- *   keeps them: an array that grows by appending (when a batch starts, the
- *   origins that have waited for it, in the order they began to wait),
- *   shrinks by swap-removal (the last entry moves into the place of one that
- *   leaves), and always has the origin with the oldest ready head at index
- *   0. So 0 is the FIFO choice, and every other index names one origin,
- *   determined by the run's earlier events and decisions alone;
+ * - `pick`: which ready origin ran next (recorded only when two or more had
+ *   ready handles, and not when the starvation limit chose), as an index
+ *   into the origins as `OriginScheduler` keeps them: an array that grows by
+ *   appending (an origin whose first handle became ready), shrinks by
+ *   swap-removal (the last entry moves into the place of one that leaves),
+ *   and always has the origin with the oldest ready head at index 0. So 0 is
+ *   the FIFO choice, and every other index names one origin, determined by
+ *   the run's earlier events and decisions alone;
  * - a draw stream per random world choice (`jitter`, `loss`, `duplicate`,
  *   `reorder`, ...), each draw an integer in [0, DRAW_RANGE) where 0 means no
  *   extra delay, or the fault not happening.

@@ -35,45 +35,53 @@ class OriginQueue {
 const headPrio = (g: OriginQueue): number => g.firstPrio;
 
 /**
+ * The oldest ready handle runs next, whatever the strategy would pick, once
+ * this many later handles have become ready: a task spinning on `sleep(0)`
+ * under PCT would otherwise starve a lower-priority one for good, and a run
+ * could never end. Bugs that need a longer wait are out of reach.
+ */
+export const STARVATION_LIMIT = 1024;
+
+/**
  * The exploring strategies' scheduler (`'random'`, `'pct'`, replays). Ready
  * handles are grouped by origin (the task or callback that scheduled them);
- * each pick takes the head of one group among those whose head belongs to
- * the current batch (the eligible groups). So:
+ * each pick takes the head of one group, any group (all of them are
+ * eligible). So:
  * - what one origin schedules runs in the order `'fifo'` runs it (its
  *   callbacks in scheduling order, a due timer after that origin's callbacks
  *   that were ready when it came due): per-task program order holds;
- * - an iteration still runs only the handles ready when it began;
  * - timers never run early (the loop, not the strategy, decides when a timer is due);
- * - only the interleaving of different origins varies.
+ * - only the interleaving of different origins varies, and not only within
+ *   one iteration: a ready handle may wait while handles that became ready
+ *   after it run, as a task waiting on I/O of unbounded latency would. An
+ *   iteration still runs as many handles as were ready when it began, so the
+ *   loop polls I/O and moves due timers as often as under `'fifo'`; with
+ *   every pick 0 it runs exactly what `'fifo'` runs. A handle never waits
+ *   past STARVATION_LIMIT later ones.
  *
  * The pick encoding (what a recorded pick means, see `Decisions`): the
- * eligible groups sit in an array that changes only by appending (when a
- * batch starts, the waiting groups in the order they began to wait: a new
- * origin when its first handle became ready, an eligible one when its next
- * handle turned out to belong to a later batch) and by swap-removal (a group
+ * eligible groups sit in an array that changes only by appending (a new
+ * origin when its first handle becomes ready) and by swap-removal (a group
  * leaving moves the last one into its place), and the group with the oldest
- * head is kept at index 0 (swapped there when a batch starts and whenever
- * the group there runs). A pick is an index into
- * that array, so 0 is the oldest head (what `'fifo'` runs) and decisions
- * shrink toward FIFO; the other indices are a deterministic function of the
- * run so far. A pick costs O(1) amortized: the array gives any index at once,
- * and the oldest head is found by a cursor over the global ready order (the
- * oldest head overall is the oldest ready handle not yet run, since a group's
- * later handles follow its head), which only moves forward. Under PCT an
- * indexed heap orders the eligible groups by priority (O(log n) a pick).
+ * head is kept at index 0 (swapped there whenever the group there runs). A
+ * pick is an index into that array, so 0 is the oldest head (what `'fifo'`
+ * runs) and decisions shrink toward FIFO; the other indices are a
+ * deterministic function of the run so far. A pick costs O(1) amortized: the
+ * array gives any index at once, and the oldest head is found by a cursor
+ * over the global ready order (the oldest head overall is the oldest ready
+ * handle not yet run, since a group's later handles follow its head), which
+ * only moves forward. Under PCT an indexed heap orders the groups by
+ * priority (O(log n) a pick).
  */
 export class OriginScheduler implements Scheduler {
   readonly tracksOrigins = true;
   /** The non-empty groups, by origin. */
   private readonly groups = new OriginTable<OriginQueue>();
-  // The three lists below keep their own lengths: an array emptied and refilled every batch
+  // The two lists below keep their own lengths: an array emptied and refilled every run
   // would have V8 shrink and regrow its storage each time.
-  /** Eligible groups (heads in the current batch) in [0, eligibleCount), the oldest head at index 0. */
+  /** The non-empty groups in [0, eligibleCount), the oldest head at index 0. */
   private readonly eligible: OriginQueue[] = youngArray();
   private eligibleCount = 0;
-  /** Non-empty groups not eligible yet, in [0, waitingCount): they become eligible when the next batch starts. */
-  private readonly waiting: OriginQueue[] = youngArray();
-  private waitingCount = 0;
   /** Empty groups for reuse, in [0, spareCount) (a run makes and drops a group per plain callback). */
   private readonly spare: OriginQueue[] = youngArray();
   private spareCount = 0;
@@ -89,14 +97,15 @@ export class OriginScheduler implements Scheduler {
   private cursor = 0;
   private readonly prio: IndexedHeap<OriginQueue> | null;
   private readySeq = 0;
-  private batchEnd = 0;
   private count = 0;
   /** Handles handed out so far (PCT's steps). */
   steps = 0;
 
+  /** `starvationLimit`: STARVATION_LIMIT but in tests, which use a small one to reach it. */
   constructor(
     private readonly chooser: Chooser,
     private readonly pct: PctPlanner | null = null,
+    private readonly starvationLimit = STARVATION_LIMIT,
   ) {
     this.prio =
       pct === null
@@ -127,7 +136,10 @@ export class OriginScheduler implements Scheduler {
       g.headSeq = seq;
       if (this.pct !== null) g.firstPrio = this.pct.priorityOf(handle);
       this.groups.add(g);
-      this.waiting[this.waitingCount++] = g;
+      // The newest head: index 0 keeps the oldest.
+      g.slot = this.eligibleCount;
+      this.eligible[this.eligibleCount++] = g;
+      this.prio?.push(g);
     } else {
       g.items[g.tail] = handle;
       if (this.pct !== null) g.prios[g.tail] = this.pct.priorityOf(handle);
@@ -140,20 +152,7 @@ export class OriginScheduler implements Scheduler {
   }
 
   startBatch(): number {
-    this.batchEnd = this.readySeq;
-    // Every non-empty group's head is ready now, so every group is eligible for this batch.
-    const eligible = this.eligible;
-    const waiting = this.waiting;
-    let n = this.eligibleCount;
-    for (let i = 0; i < this.waitingCount; i++) {
-      const g = waiting[i]!;
-      g.slot = n;
-      eligible[n++] = g;
-      this.prio?.push(g);
-    }
-    this.eligibleCount = n;
-    this.waitingCount = 0;
-    if (n > 1) this.oldestToFront();
+    // Every group is eligible at every step; an iteration runs as many handles as are ready now.
     return this.count;
   }
 
@@ -163,6 +162,8 @@ export class OriginScheduler implements Scheduler {
     const n = this.eligibleCount;
     let g: OriginQueue;
     if (n === 1) g = eligible[0]!;
+    // Not a decision: a replay meets the same forced step at the same point of the run.
+    else if (this.readySeq - eligible[0]!.headSeq > this.starvationLimit) g = eligible[0]!;
     else if (this.prio !== null) g = this.pickByPriority();
     else g = eligible[this.chooser.pick(n)]!;
     const wasOldest = g.slot === 0;
@@ -190,10 +191,7 @@ export class OriginScheduler implements Scheduler {
         g.head = 0;
       }
       g.headSeq = next._readySeq;
-      if (g.headSeq >= this.batchEnd) {
-        this.dropEligible(g);
-        this.waiting[this.waitingCount++] = g;
-      } else this.prio?.update(g);
+      this.prio?.update(g);
     }
     if (wasOldest && this.eligibleCount > 1) this.oldestToFront();
     this.pct?.ran(h, prio);
@@ -202,12 +200,10 @@ export class OriginScheduler implements Scheduler {
 
   clear(): void {
     // The loop clears its scheduler when it closes, after most runs left nothing ready: then there is nothing to drop.
-    if (this.count === 0 && this.eligibleCount === 0 && this.waitingCount === 0) return;
+    if (this.count === 0 && this.eligibleCount === 0) return;
     this.groups.clear();
     this.eligible.fill(undefined as unknown as OriginQueue);
     this.eligibleCount = 0;
-    this.waiting.fill(undefined as unknown as OriginQueue);
-    this.waitingCount = 0;
     this.spare.fill(undefined as unknown as OriginQueue);
     this.spareCount = 0;
     this.last = null;
@@ -268,7 +264,7 @@ export class OriginScheduler implements Scheduler {
     const mask = this.mask;
     let s = this.cursor;
     let g = ring[s & mask]!;
-    // The oldest head overall is eligible: every eligible head is older than every waiting one.
+    // Every non-empty group is eligible, so the oldest head overall is.
     while (g.headSeq !== s) {
       ring[s & mask] = undefined;
       g = ring[++s & mask]!;

@@ -2,16 +2,19 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { checkDecisions, type Decisions } from './decisions.js';
 
 /**
- * A replay token's prefix, with its format version. Version 2: a pick is an
- * index into the eligible origins as `OriginScheduler` keeps them now
- * (swap-removal, the oldest head at index 0); version 1 indexed a heap by age,
- * so its picks other than 0 mean other origins and it cannot be replayed.
+ * A replay token's prefix, with its format version. Version 3: a pick is an
+ * index into the origins with ready handles as `OriginScheduler` keeps them
+ * now (every ready origin a choice, swap-removal, the oldest head at index
+ * 0). Version 2 offered only the origins ready when the iteration began, and
+ * version 1 indexed a heap by age: their picks other than 0 name other
+ * origins now, so they cannot be replayed.
  */
-const PREFIX = 'sl2_';
+const PREFIX = 'sl3_';
 
 /** Token versions this simloop recognises but no longer replays, and why. */
 const RETIRED: Readonly<Record<string, string>> = {
-  sl1_: 'version 2 changed what a pick means (an sl1_ pick other than 0 would name another ready origin now); rerun explore to find the failure again and get an sl2_ token',
+  sl1_: 'version 2 changed what a pick means (an sl1_ pick other than 0 would name another ready origin now); rerun explore to find the failure again and get an sl3_ token',
+  sl2_: 'version 3 changed what a pick means (every ready origin is a choice now, not only those ready when the iteration began, so an sl2_ pick other than 0 may name another origin); rerun explore to find the failure again and get an sl3_ token',
 };
 
 /** Everything a replay token holds: enough to rerun one schedule exactly. */

@@ -44,7 +44,7 @@ describe('parseCommand: explore', () => {
     expect(usage(['explore', 'm.ts', '--strategy', 'pct', '--depth', '-1'])).toBe('--depth must be an integer >= 1, got "-1"');
     expect(usage(['explore', 'm.ts', '--strategy', 'pct', '--depth', 'x'])).toBe('--depth must be an integer >= 1, got "x"');
     expect(usage(['explore', 'm.ts'], { SIMLOOP_RUNS: 'lots' })).toBe('SIMLOOP_RUNS must be an integer >= 1, got "lots"');
-    expect(usage(['explore', 'm.ts'], { SIMLOOP_REPLAY: 'sl2_garbage' })).toMatch(/^SIMLOOP_REPLAY: the replay token is damaged/);
+    expect(usage(['explore', 'm.ts'], { SIMLOOP_REPLAY: 'sl3_garbage' })).toMatch(/^SIMLOOP_REPLAY: the replay token is damaged/);
   });
 
   it('refuses --depth without --strategy pct', () => {
@@ -75,7 +75,7 @@ describe('parseCommand: replay and run', () => {
 
   it('takes the token from SIMLOOP_REPLAY, which wins over --replay', () => {
     expect(parseCommand(['replay', 'm.ts'], { SIMLOOP_REPLAY: TOKEN })).toMatchObject({ replay: TOKEN });
-    expect(parseCommand(['replay', 'm.ts', '--replay', 'sl2_x'], { SIMLOOP_REPLAY: TOKEN })).toMatchObject({ replay: TOKEN });
+    expect(parseCommand(['replay', 'm.ts', '--replay', 'sl3_x'], { SIMLOOP_REPLAY: TOKEN })).toMatchObject({ replay: TOKEN });
   });
 
   it('refuses a replay without a token, or with a damaged one, in one line', () => {

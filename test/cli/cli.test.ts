@@ -32,7 +32,7 @@ describe('simloop explore (the command, spawned)', () => {
     expect(r.stdout).toMatch(/step +deposit-b/);
     const args = printedReplayArgs(r.stdout);
     expect(args.slice(0, 3)).toEqual(['replay', LOST, '--replay']);
-    expect(args[3]).toMatch(/^sl2_/);
+    expect(args[3]).toMatch(/^sl3_/);
     expect(JSON.parse(readFileSync(trace, 'utf8'))).toHaveProperty('traceEvents');
 
     const again = await simloop(args);

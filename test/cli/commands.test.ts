@@ -41,7 +41,7 @@ function replayCmd(module: string, replay: string, trace?: string): ReplayComman
 
 /** The token in the "simloop replay" line a failure printed. */
 function printedToken(stdout: string): string {
-  const m = /simloop replay \S+ --replay (sl2_\S+)/.exec(stdout);
+  const m = /simloop replay \S+ --replay (sl3_\S+)/.exec(stdout);
   if (m === null) throw new Error(`no replay command in:\n${stdout}`);
   return m[1]!;
 }
@@ -66,7 +66,7 @@ describe('exploreCommand', () => {
     const trace = join(dir, 'fail.json');
     expect(await exploreCommand(exploreCmd(LOST, { trace }), io)).toBe(1);
     const out = io.stdout();
-    expect(out).toMatch(/^explore: run 1 failed \(seed "1#0", strategy random\):\n {2}Error: lost update: balance is 1, expected 2\n/);
+    expect(out).toMatch(/^explore: run 2 failed \(seed "1#1", strategy random\):\n {2}Error: lost update: balance is 1, expected 2\n/);
     expect(out).toContain('timeline of the failing schedule');
     expect(out.trimEnd().endsWith(`replay it:\n  ${replayCommandLine(LOST, printedToken(out))}`)).toBe(true);
     const json = JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: { name: string; args?: { name?: string } }[] };

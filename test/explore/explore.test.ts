@@ -36,7 +36,7 @@ describe('explore', () => {
     expect(err).toBeInstanceOf(ScheduleFailure);
     const f = err as ScheduleFailure;
     expect(f.seed).toMatch(/^1#\d+$/);
-    expect(f.replay).toMatch(/^sl2_/);
+    expect(f.replay).toMatch(/^sl3_/);
     expect(f.trace.length).toBeGreaterThan(0);
     expect((f.cause as Error).message).toContain('lost update');
     expect(f.message).toContain('replay(scenario,');
@@ -109,7 +109,7 @@ describe('explore', () => {
     await expect(explore(fixedUpdate, { depth: 1.5 })).rejects.toThrow(/depth/);
     await expect(explore(42 as never)).rejects.toThrow(TypeError);
     await expect(replay(fixedUpdate, 'nope')).rejects.toThrow(RangeError);
-    await expect(replay(fixedUpdate, 'sl2_AAAA')).rejects.toThrow(/damaged/);
+    await expect(replay(fixedUpdate, 'sl3_AAAA')).rejects.toThrow(/damaged/);
   });
 
   it('passes world options to every run', async () => {

@@ -73,17 +73,23 @@ describe('replay tokens', () => {
   it('say clearly what is wrong with a foreign, damaged or future token', () => {
     expect(() => decodeToken('hello')).toThrow(/not a simloop replay token/);
     expect(() => decodeToken('sl9_abc')).toThrow(/version "sl9_" is not supported/);
-    expect(() => decodeToken('sl2_!!!!')).toThrow(/damaged/);
+    expect(() => decodeToken('sl3_!!!!')).toThrow(/damaged/);
     expect(() => decodeToken(42)).toThrow(TypeError);
   });
 
-  it('are version 2 (sl2_): a pick indexes the eligible origins, the oldest at 0', () => {
-    expect(encodeToken({ strategy: 'random', depth: 3, seed: '1', world: {}, decisions: { picks: [1], draws: {} } })).toMatch(/^sl2_/);
+  it('are version 3 (sl3_): a pick indexes the origins with ready handles, the oldest at 0', () => {
+    expect(encodeToken({ strategy: 'random', depth: 3, seed: '1', world: {}, decisions: { picks: [1], draws: {} } })).toMatch(/^sl3_/);
+  });
+
+  it('of version 2 (sl2_, made before every ready origin was a choice) are refused with the reason and what to do instead', () => {
+    expect(() => decodeToken('sl2_M61WKlayUipKzEvJz1XSUUpRsjLWUSpOTU1RslIyVDZU0lEqV7KqrtVRKi4pSk3MLVayio6t5WBkgAAA')).toThrow(
+      /replay token version "sl2_" was made by an older simloop and cannot be replayed: version 3 changed what a pick means.*sl3_ token/,
+    );
   });
 
   it('of version 1 (sl1_) are refused with the reason and what to do instead', () => {
     expect(() => decodeToken('sl1_M61WKlayUipKzEvJz1XSUUpRsjLWUSpOTU1RslIyVDZU0lEqV7KqrtVRKi4pSk3MLVayio6t5WBkgAAA')).toThrow(
-      /replay token version "sl1_" was made by an older simloop and cannot be replayed: .*rerun explore .*sl2_ token/,
+      /replay token version "sl1_" was made by an older simloop and cannot be replayed: .*rerun explore .*sl3_ token/,
     );
   });
 });

@@ -131,7 +131,7 @@ describe('the packed package', () => {
     expect(r.status).toBe(1);
     expect(results['fifo-only deposits']!.status).toBe('passed');
     expect(results['racy deposits']!.status).toBe('failed');
-    expect(results['racy deposits']!.failureMessages.join('\n')).toMatch(/ScheduleFailure: [^]*lost update[^]*SIMLOOP_REPLAY=sl2_/);
+    expect(results['racy deposits']!.failureMessages.join('\n')).toMatch(/ScheduleFailure: [^]*lost update[^]*SIMLOOP_REPLAY=sl3_/);
   }, 120_000);
 
   it('ships types that check under ESM and CJS resolution', () => {

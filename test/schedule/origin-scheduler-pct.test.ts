@@ -35,16 +35,18 @@ const program = fc.record({
   seed: fc.nat(),
   depth: fc.integer({ min: 1, max: 5 }),
   expectedSteps: fc.integer({ min: 1, max: 60 }),
+  // Small limits reach the starvation rule in programs this size.
+  limit: fc.constantFrom(4, 16, 1024),
 });
 
 describe('OriginScheduler under PCT', () => {
-  it('runs the eligible head of highest priority and records its index in the eligible array, as the encoding says', () => {
+  it('runs the ready head of highest priority (the oldest when it waited past the starvation limit) and records its index in the origins array, as the encoding says', () => {
     fc.assert(
-      fc.property(program, ({ batches, seed, depth, expectedSteps }) => {
+      fc.property(program, ({ batches, seed, depth, expectedSteps, limit }) => {
         const planner = (): PctPlanner => new PctPlanner(new Prng(`pct-${seed}`), depth, expectedSteps);
         const log = new DecisionLog();
-        const ours = new OriginScheduler(new RandomChooser(`s${seed}`, log), planner());
-        const reference = new ReferenceScheduler([], planner());
+        const ours = new OriginScheduler(new RandomChooser(`s${seed}`, log), planner(), limit);
+        const reference = new ReferenceScheduler([], planner(), limit);
         expect(drive(ours, { batches }, make, labelOf)).toEqual(drive(reference, { batches }, make, labelOf));
         expect(log.snapshot().picks).toEqual(reference.picks);
       }),

@@ -1,21 +1,22 @@
 import type { Handle } from '../../src/loop/handle.js';
+import { STARVATION_LIMIT } from '../../src/schedule/origin-scheduler.js';
 import type { PctPlanner } from '../../src/schedule/pct.js';
 
 /**
  * The pick encoding as documented (decisions.ts, origin-scheduler.ts),
- * written the slow, obvious way: origins eligible in a list that grows by
- * appending (when a batch starts), shrinks by swap-removal, and has the
- * oldest ready head at index 0. Each step with two or more eligible picks an
- * index: the next of `picks` (wrapping, as a Schedule does), or under PCT
- * the eligible head of highest priority (ties to the older head), after
- * lowering that head's priority when the step is a change point.
+ * written the slow, obvious way: the origins with ready handles in a list
+ * that grows by appending (an origin's first ready handle), shrinks by
+ * swap-removal, and has the oldest ready head at index 0. Each step with two
+ * or more origins picks an index: 0 without a decision when the oldest head
+ * has waited past STARVATION_LIMIT later handles, else the next of `picks`
+ * (wrapping, as a Schedule does), or under PCT the head of highest priority
+ * (ties to the older head), after lowering that head's priority when the
+ * step is a change point.
  */
 export class ReferenceScheduler {
   private readonly queues = new Map<number, { seq: number; h: Handle; prio: number }[]>();
   private eligible: number[] = [];
-  private waiting: number[] = [];
   private seq = 0;
-  private batchEnd = 0;
   private steps = 0;
   private pickAt = 0;
   /** The indexes picked, as `DecisionLog` records them. */
@@ -24,6 +25,7 @@ export class ReferenceScheduler {
   constructor(
     private readonly follow: number[],
     private readonly pct: PctPlanner | null = null,
+    private readonly starvationLimit = STARVATION_LIMIT,
   ) {}
 
   push(h: Handle): void {
@@ -31,16 +33,12 @@ export class ReferenceScheduler {
     if (q === undefined) {
       q = [];
       this.queues.set(h._origin, q);
-      this.waiting.push(h._origin);
+      this.eligible.push(h._origin);
     }
     q.push({ seq: this.seq++, h, prio: this.pct === null ? 0 : this.pct.priorityOf(h) });
   }
 
   startBatch(): number {
-    this.batchEnd = this.seq;
-    this.eligible.push(...this.waiting);
-    this.waiting = [];
-    this.oldestToFront();
     let n = 0;
     for (const q of this.queues.values()) n += q.length;
     return n;
@@ -50,7 +48,8 @@ export class ReferenceScheduler {
     this.steps++;
     const n = this.eligible.length;
     let k = 0;
-    if (n > 1) {
+    if (n > 1 && this.seq - this.queues.get(this.eligible[0]!)![0]!.seq > this.starvationLimit) k = 0;
+    else if (n > 1) {
       k = this.pct === null ? (this.follow[this.pickAt++] ?? 0) % n : this.pickByPriority();
       this.picks.push(k);
     }
@@ -60,9 +59,6 @@ export class ReferenceScheduler {
     if (q.length === 0) {
       this.queues.delete(origin);
       this.swapRemove(k);
-    } else if (q[0]!.seq >= this.batchEnd) {
-      this.swapRemove(k);
-      this.waiting.push(origin);
     }
     if (k === 0) this.oldestToFront();
     this.pct?.ran(h, prio);

@@ -39,7 +39,7 @@ describe('simTest under a real vitest run', () => {
     expect(message).toMatch(/^ScheduleFailure: explore: run \d+ failed \(seed "1#\d+", strategy random\)/);
     expect(message).toContain('lost update: balance is 1, expected 2');
     expect(message).toContain('timeline of the failing schedule');
-    const token = /SIMLOOP_REPLAY=(sl2_\S+)/.exec(message)?.[1];
+    const token = /SIMLOOP_REPLAY=(sl3_\S+)/.exec(message)?.[1];
     expect(token).toBeDefined();
 
     // The printed token, given back through the environment, is that very failure.

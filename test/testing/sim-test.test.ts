@@ -187,7 +187,7 @@ describe('environment overrides', () => {
   });
 
   it('a damaged SIMLOOP_REPLAY is a RangeError naming it', async () => {
-    await expect(runSimTest(correct().scenario, {}, { SIMLOOP_REPLAY: 'sl2_AAAA' })).rejects.toThrow(/^SIMLOOP_REPLAY: the replay token is damaged/);
+    await expect(runSimTest(correct().scenario, {}, { SIMLOOP_REPLAY: 'sl3_AAAA' })).rejects.toThrow(/^SIMLOOP_REPLAY: the replay token is damaged/);
     await expect(runSimTest(correct().scenario, {}, { SIMLOOP_REPLAY: 'hello' })).rejects.toThrow(/SIMLOOP_REPLAY: not a simloop replay token/);
   });
 });

@@ -53,7 +53,7 @@ export function raceSpecs(race: RaceExample, spec: RaceSpec): void {
   test("explore with the 'random' strategy finds the race and rejects with a ScheduleFailure", async () => {
     const f = await failureOf(race.buggy, { runs: 100, seed, strategy: 'random', maxShrinkRuns: spec.maxShrinkRuns });
     checkCause(f.cause);
-    expect(f.replay).toMatch(/^sl2_/);
+    expect(f.replay).toMatch(/^sl3_/);
   });
 
   test("explore with the 'pct' strategy finds the race too", async () => {
