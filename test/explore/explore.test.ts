@@ -79,6 +79,29 @@ describe('explore', () => {
     expect(decodeToken((err as ScheduleFailure).replay).strategy).toBe('pct');
   });
 
+  it('ends every run of a task spinning on sleep(0) until a lower-priority one sets a flag, under pct (the starvation limit)', async () => {
+    const spinner = async (): Promise<void> => {
+      let flag = false;
+      let spins = 0;
+      const waiter = createTask(async () => {
+        while (!flag) {
+          spins++;
+          await sleep(0);
+        }
+      });
+      const setter = createTask(async () => {
+        await sleep(0);
+        flag = true;
+      });
+      await waiter;
+      await setter;
+      // PCT would let the spinner run for ever when it has the higher priority; the limit bounds the spins.
+      expect(spins).toBeLessThan(4 * 1024);
+    };
+    const report = await explore(spinner, { runs: 40, seed: 3, strategy: 'pct' });
+    expect(report.runs).toBe(40);
+  });
+
   it('rejects a token that does not fit the scenario with a RangeError naming the step', async () => {
     const token = encodeToken({ strategy: 'random', depth: 3, seed: 'x', world: {}, decisions: { picks: [7], draws: {} } });
     await expect(replay(lostUpdate, token)).rejects.toThrow(/pick #0 chose ready origin 7, but only 2 were ready/);
