@@ -3,7 +3,8 @@
  * median over seeds 1..20, simloop's `explore` ('random' and 'pct', shrinking
  * off: `maxShrinkRuns: 0`) against `fc.check` over `fc.scheduler()` with
  * `endOnFailure` (no shrinking either). Same race logic on both sides (see
- * explore-support.ts). A seed that finds nothing within the cap counts as
+ * explore-support.ts), after an untimed pass over five other seeds on both
+ * sides (warm code). A seed that finds nothing within the cap counts as
  * infinitely many runs, so a median past half of them reads `Infinity`.
  *
  * - the brief's race (A pauses 8 extra times before its read; a lost update).
@@ -26,6 +27,8 @@ import { aheadRace, fcProperty, oneAheadRace, rareLostUpdate, simScenario, type 
 
 const NAME = 'explore-race';
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
+/** Seeds of the untimed warm-up pass (outside 1..20). */
+const WARM_SEEDS = [101, 102, 103, 104, 105];
 
 interface Found {
   /** Runs until the first failure, the failing one included; Infinity when none within the cap. */
@@ -121,6 +124,12 @@ export const exploreRace: Benchmark = {
       const r: Found[] = [];
       const q: Found[] = [];
       const d: Found[] = [];
+      // One untimed pass over a few seeds on each side, so neither side's times include compiling its exploring path.
+      for (const seed of WARM_SEEDS) {
+        await peer(c, seed);
+        await ours(c, seed, 'random');
+        await ours(c, seed, 'pct');
+      }
       for (const seed of SEEDS) {
         p.push(await peer(c, seed));
         r.push(await ours(c, seed, 'random'));
