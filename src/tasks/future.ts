@@ -127,7 +127,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal what this future stands for, shown in deadlock reports ('Queue.get()', 'sleep(100)') */
   _label: string | undefined = undefined;
   /** @internal */ readonly _loop: EventLoop;
-  private _callbacks: DoneEntry[] | null = null;
+  // The done callbacks in order: the first in a field of its own, since most
+  // futures get exactly one (the await of their task), and the rest in a list.
+  private _first: DoneEntry | null = null;
+  private _more: DoneEntry[] | null = null;
   /** @internal run synchronously when the future completes (releases what the producer holds, such as a timer) */
   _onDone: ((f: Future<any>) => void) | null = null;
 
@@ -214,11 +217,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** Remove every registration of `cb`; returns how many were removed. */
   removeDoneCallback(cb: (f: this) => void): number {
-    const list = this._callbacks;
-    if (list === null) return 0;
-    const kept = list.filter((e) => e.fn !== cb);
-    const removed = list.length - kept.length;
-    if (removed > 0) this._callbacks = kept;
+    const first = this._first;
+    if (first === null) return 0;
+    const all = this._more === null ? [first] : [first, ...this._more];
+    const kept = all.filter((e) => e.fn !== cb);
+    const removed = all.length - kept.length;
+    if (removed > 0) {
+      this._first = kept.length > 0 ? kept[0]! : null;
+      this._more = kept.length > 1 ? kept.slice(1) : null;
+    }
     return removed;
   }
 
@@ -304,9 +311,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   private _pushCallback(e: DoneEntry): void {
-    const list = this._callbacks;
-    if (list === null) this._callbacks = youngList(e);
-    else list.push(e);
+    if (this._first === null) this._first = e;
+    else if (this._more === null) this._more = youngList(e);
+    else this._more.push(e);
   }
 
   /** @internal */
@@ -321,22 +328,28 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this._onDone = null;
       hook(this);
     }
-    const list = this._callbacks;
-    if (list === null) return;
-    this._callbacks = null;
+    const first = this._first;
+    if (first === null) return;
+    const more = this._more;
+    this._first = null;
+    this._more = null;
+    this._runCallback(first, deliverNow);
+    if (more !== null) for (const e of more) this._runCallback(e, deliverNow);
+  }
+
+  /** Schedule one done callback, or deliver one of the loop's own await waiters (now when `deliverNow`). */
+  private _runCallback(e: DoneEntry, deliverNow: boolean): void {
     const loop = this._loop;
-    for (const e of list) {
-      if (e.fn !== null) {
-        loop._scheduleInContext(e.fn, handleArgs(this), e.ctx);
-      } else if (deliverNow) {
-        // The task resumes inside the running callback, with no step handle
-        // of its own: trace it as a step all the same, saying what resumed it.
-        if (e.task !== null && loop._tracer !== null) loop._traceEvent('step', e.task, wakeDetail(this));
-        deliverWaiter(e);
-      } else {
-        loop._scheduleInternal(deliverWaiter, handleArgs(e), e.task, HandleKind.Wake);
-        if (e.task !== null && loop._tracer !== null) loop._traceEvent('wake', e.task, wakeDetail(this));
-      }
+    if (e.fn !== null) {
+      loop._scheduleInContext(e.fn, handleArgs(this), e.ctx);
+    } else if (deliverNow) {
+      // The task resumes inside the running callback, with no step handle
+      // of its own: trace it as a step all the same, saying what resumed it.
+      if (e.task !== null && loop._tracer !== null) loop._traceEvent('step', e.task, wakeDetail(this));
+      deliverWaiter(e);
+    } else {
+      loop._scheduleInternal(deliverWaiter, handleArgs(e), e.task, HandleKind.Wake);
+      if (e.task !== null && loop._tracer !== null) loop._traceEvent('wake', e.task, wakeDetail(this));
     }
   }
 

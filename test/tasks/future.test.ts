@@ -250,6 +250,38 @@ describe('Future done callbacks', () => {
     });
   });
 
+  it('after removeDoneCallback drops the first callback, the rest and those added later keep their order', async () => {
+    await simulate(async () => {
+      const fut = new Future<number>();
+      const calls: string[] = [];
+      const cb = (name: string) => (): void => void calls.push(name);
+      const a = cb('a');
+      fut.addDoneCallback(a);
+      fut.addDoneCallback(cb('b'));
+      fut.addDoneCallback(cb('c'));
+      expect(fut.removeDoneCallback(a)).toBe(1);
+      fut.addDoneCallback(cb('d'));
+      fut.setResult(1);
+      await ticks();
+      expect(calls).toEqual(['b', 'c', 'd']);
+    });
+  });
+
+  it('removeDoneCallback of the only callback leaves room for a new first one', async () => {
+    await simulate(async () => {
+      const fut = new Future<number>();
+      const calls: string[] = [];
+      const a = (): void => void calls.push('a');
+      fut.addDoneCallback(a);
+      expect(fut.removeDoneCallback(a)).toBe(1);
+      fut.addDoneCallback(() => void calls.push('b'));
+      fut.addDoneCallback(() => void calls.push('c'));
+      fut.setResult(1);
+      await ticks();
+      expect(calls).toEqual(['b', 'c']);
+    });
+  });
+
   it('removeDoneCallback on a future with no callbacks returns 0', async () => {
     await simulate(async () => {
       const fut = new Future<number>();
