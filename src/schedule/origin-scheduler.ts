@@ -8,18 +8,19 @@ import type { PctPlanner } from './pct.js';
 
 /**
  * The ready handles of one origin, in the order they became ready. Recycled
- * once empty. Made by a constructor, its lists by youngArray: a group points
- * at handles, so it must not be a pretenured literal (see loop/young.ts).
+ * once empty. Made by a constructor, its lists by youngArray (and only when
+ * a second handle comes: most origins never have two ready at once): a group
+ * points at handles, so it must not be a pretenured literal (see loop/young.ts).
  */
 class OriginQueue {
   /** The oldest ready handle, kept in the group itself: most origins have one ready handle at a time. */
   first: Handle | null = null;
   /** PCT: the first handle's priority. */
   firstPrio = 0;
-  /** The handles after `first`, in items[head..tail); the array is kept when the group is recycled. */
-  items: Handle[] = youngArray();
+  /** The handles after `first`, in items[head..tail): made when a second handle comes, kept when the group is recycled. */
+  items: Handle[] | null = null;
   /** PCT: each item's priority, beside it. */
-  prios: number[] = youngArray();
+  prios: number[] | null = null;
   head = 0;
   tail = 0;
   /** The first handle's readiness number, or -1 when the queue is empty (so a stale reference never matches a number). */
@@ -141,8 +142,8 @@ export class OriginScheduler implements Scheduler {
       this.eligible[this.eligibleCount++] = g;
       this.prio?.push(g);
     } else {
-      g.items[g.tail] = handle;
-      if (this.pct !== null) g.prios[g.tail] = this.pct.priorityOf(handle);
+      (g.items ??= youngArray())[g.tail] = handle;
+      if (this.pct !== null) (g.prios ??= youngArray())[g.tail] = this.pct.priorityOf(handle);
       g.tail++;
     }
     this.last = g;
@@ -174,18 +175,18 @@ export class OriginScheduler implements Scheduler {
       this.dropEligible(g);
       this.retire(g);
     } else {
-      const items = g.items;
+      const items = g.items!;
       const next = items[g.head]!;
       items[g.head] = undefined as unknown as Handle;
       g.first = next;
-      if (this.pct !== null) g.firstPrio = g.prios[g.head]!;
+      if (this.pct !== null) g.firstPrio = g.prios![g.head]!;
       g.head++;
       if (g.head === g.tail) {
         g.head = 0;
         g.tail = 0;
       } else if (g.head > 64 && g.head * 2 > g.tail) {
         items.copyWithin(0, g.head, g.tail);
-        if (this.pct !== null) g.prios.copyWithin(0, g.head, g.tail);
+        if (this.pct !== null) g.prios!.copyWithin(0, g.head, g.tail);
         g.tail -= g.head;
         items.fill(undefined as unknown as Handle, g.tail, g.tail + g.head);
         g.head = 0;
@@ -251,9 +252,9 @@ export class OriginScheduler implements Scheduler {
     g.first = null;
     g.headSeq = -1;
     // Its slots were cleared as they ran; a large array is dropped rather than kept idle.
-    if (g.items.length > 256) {
-      g.items = youngArray();
-      g.prios = youngArray();
+    if (g.items !== null && g.items.length > 256) {
+      g.items = null;
+      g.prios = null;
     }
     this.spare[this.spareCount++] = g;
   }
