@@ -47,9 +47,10 @@ export interface SimWorldOptions {
   /** `Date.now()` at start when the globals are faked (default 0, the Unix epoch). */
   epoch?: number;
   /**
-   * `'fifo'` (asyncio's order, the default), `'random'` (permutes what asyncio
-   * leaves unordered), `'pct'` (probabilistic concurrency testing, `depth`), or
-   * a `Schedule` value (its decisions, exactly).
+   * `'fifo'` (asyncio's order, the default), `'random'` (any ready origin
+   * may run next: each task keeps its own order, timers never run early, a
+   * ready task may fall behind others by many steps), `'pct'` (probabilistic
+   * concurrency testing, `depth`), or a `Schedule` value (its decisions, exactly).
    */
   strategy?: Strategy | Schedule;
   /** PCT's depth (default 3): `depth - 1` priority change points per run. */
