@@ -8,7 +8,7 @@
  * future completed by a callback wakes its task with one hop; awaiting a done
  * future or a plain promise costs none.
  *
- * Two ways to pick the next callback of a batch:
+ * Two ways to pick the next callback to run:
  * - `runFifo`: the oldest ready one (the default scheduler), which predicts
  *   the run completely;
  * - `runReplay`: the one the real run chose, following the run's iteration

@@ -17,15 +17,16 @@
  * `Array.of`, but it sets the new array's length through a runtime call).
  */
 
-/** An argument list for a handle the loop itself schedules (a task's first step, a wakeup, a done callback). */
-export function handleArgs(...args: unknown[]): unknown[] {
-  return args;
-}
-
-/** A rest-parameter array: no allocation site, and none of `Array.of`'s generic path (which sets `length` through the runtime). */
+/**
+ * An array of `items`, made as a rest parameter: no allocation site, and
+ * none of `Array.of`'s generic path (which sets `length` through the runtime).
+ */
 function restArray<T>(...items: T[]): T[] {
   return items;
 }
+
+/** An argument list for a handle the loop itself schedules (a task's first step, a wakeup, a done callback). */
+export const handleArgs: (...args: unknown[]) => unknown[] = restArray;
 
 /** An empty array that is always allocated young (a per-run list that will hold handles, tasks or groups). */
 export function youngArray<T>(): T[] {

@@ -25,7 +25,7 @@ class OriginQueue {
   tail = 0;
   /** The first handle's readiness number, or -1 when the queue is empty (so a stale reference never matches a number). */
   headSeq = -1;
-  /** Position in the eligible array, or -1. */
+  /** Position in the active array, or -1. */
   slot = -1;
   /** Position in the priority heap (PCT), or -1. */
   prioSlot = -1;
@@ -46,8 +46,7 @@ export const STARVATION_LIMIT = 1024;
 /**
  * The exploring strategies' scheduler (`'random'`, `'pct'`, replays). Ready
  * handles are grouped by origin (the task or callback that scheduled them);
- * each pick takes the head of one group, any group (all of them are
- * eligible). So:
+ * each pick takes the head of one group, any group. So:
  * - what one origin schedules runs in the order `'fifo'` runs it (its
  *   callbacks in scheduling order, a due timer after that origin's callbacks
  *   that were ready when it came due): per-task program order holds;
@@ -61,7 +60,7 @@ export const STARVATION_LIMIT = 1024;
  *   past STARVATION_LIMIT later ones.
  *
  * The pick encoding (what a recorded pick means, see `Decisions`): the
- * eligible groups sit in an array that changes only by appending (a new
+ * non-empty groups sit in an array that changes only by appending (a new
  * origin when its first handle becomes ready) and by swap-removal (a group
  * leaving moves the last one into its place), and the group with the oldest
  * head is kept at index 0 (swapped there whenever the group there runs). A
@@ -80,9 +79,9 @@ export class OriginScheduler implements Scheduler {
   private readonly groups = new OriginTable<OriginQueue>();
   // The two lists below keep their own lengths: an array emptied and refilled every run
   // would have V8 shrink and regrow its storage each time.
-  /** The non-empty groups in [0, eligibleCount), the oldest head at index 0. */
-  private readonly eligible: OriginQueue[] = youngArray();
-  private eligibleCount = 0;
+  /** The non-empty groups (every one a choice) in [0, activeCount), the oldest head at index 0. */
+  private readonly active: OriginQueue[] = youngArray();
+  private activeCount = 0;
   /** Empty groups for reuse, in [0, spareCount) (a run makes and drops a group per plain callback). */
   private readonly spare: OriginQueue[] = youngArray();
   private spareCount = 0;
@@ -138,8 +137,8 @@ export class OriginScheduler implements Scheduler {
       if (this.pct !== null) g.firstPrio = this.pct.priorityOf(handle);
       this.groups.add(g);
       // The newest head: index 0 keeps the oldest.
-      g.slot = this.eligibleCount;
-      this.eligible[this.eligibleCount++] = g;
+      g.slot = this.activeCount;
+      this.active[this.activeCount++] = g;
       this.prio?.push(g);
     } else {
       (g.items ??= youngArray())[g.tail] = handle;
@@ -153,26 +152,26 @@ export class OriginScheduler implements Scheduler {
   }
 
   startBatch(): number {
-    // Every group is eligible at every step; an iteration runs as many handles as are ready now.
+    // Every group is a choice at every step; an iteration runs as many handles as are ready now.
     return this.count;
   }
 
   next(): Handle {
     this.steps++;
-    const eligible = this.eligible;
-    const n = this.eligibleCount;
+    const active = this.active;
+    const n = this.activeCount;
     let g: OriginQueue;
-    if (n === 1) g = eligible[0]!;
+    if (n === 1) g = active[0]!;
     // Not a decision: a replay meets the same forced step at the same point of the run.
-    else if (this.readySeq - eligible[0]!.headSeq > this.starvationLimit) g = eligible[0]!;
+    else if (this.readySeq - active[0]!.headSeq > this.starvationLimit) g = active[0]!;
     else if (this.prio !== null) g = this.pickByPriority();
-    else g = eligible[this.chooser.pick(n)]!;
+    else g = active[this.chooser.pick(n)]!;
     const wasOldest = g.slot === 0;
     const h = g.first!;
     const prio = g.firstPrio;
     this.count--;
     if (g.head === g.tail) {
-      this.dropEligible(g);
+      this.dropActive(g);
       this.retire(g);
     } else {
       const items = g.items!;
@@ -194,17 +193,17 @@ export class OriginScheduler implements Scheduler {
       g.headSeq = next._readySeq;
       this.prio?.update(g);
     }
-    if (wasOldest && this.eligibleCount > 1) this.oldestToFront();
+    if (wasOldest && this.activeCount > 1) this.oldestToFront();
     this.pct?.ran(h, prio);
     return h;
   }
 
   clear(): void {
     // The loop clears its scheduler when it closes, after most runs left nothing ready: then there is nothing to drop.
-    if (this.count === 0 && this.eligibleCount === 0) return;
+    if (this.count === 0 && this.activeCount === 0) return;
     this.groups.clear();
-    this.eligible.fill(undefined as unknown as OriginQueue);
-    this.eligibleCount = 0;
+    this.active.fill(undefined as unknown as OriginQueue);
+    this.activeCount = 0;
     this.spare.fill(undefined as unknown as OriginQueue);
     this.spareCount = 0;
     this.last = null;
@@ -225,20 +224,20 @@ export class OriginScheduler implements Scheduler {
       prio.update(top);
     }
     const g = prio.items[0]!;
-    // Recorded in the common form (an index into the eligible array), so a PCT run replays and shrinks like any other.
+    // Recorded in the common form (an index into the active array), so a PCT run replays and shrinks like any other.
     this.chooser.log.pick(g.slot);
     return g;
   }
 
-  /** Swap-remove `g` from the eligible array (and the priority heap). */
-  private dropEligible(g: OriginQueue): void {
-    const eligible = this.eligible;
+  /** Swap-remove `g` from the active array (and the priority heap). */
+  private dropActive(g: OriginQueue): void {
+    const active = this.active;
     const i = g.slot;
-    const last = --this.eligibleCount;
-    const moved = eligible[last]!;
-    eligible[last] = undefined as unknown as OriginQueue;
+    const last = --this.activeCount;
+    const moved = active[last]!;
+    active[last] = undefined as unknown as OriginQueue;
     if (moved !== g) {
-      eligible[i] = moved;
+      active[i] = moved;
       moved.slot = i;
     }
     g.slot = -1;
@@ -259,25 +258,25 @@ export class OriginScheduler implements Scheduler {
     this.spare[this.spareCount++] = g;
   }
 
-  /** Put the group with the oldest head at index 0 of the eligible array (two or more are eligible). */
+  /** Put the group with the oldest head at index 0 of the active array (two or more are active). */
   private oldestToFront(): void {
     const ring = this.ring;
     const mask = this.mask;
     let s = this.cursor;
     let g = ring[s & mask]!;
-    // Every non-empty group is eligible, so the oldest head overall is.
+    // Every non-empty group is active, so the oldest head overall is.
     while (g.headSeq !== s) {
       ring[s & mask] = undefined;
       g = ring[++s & mask]!;
     }
     this.cursor = s;
-    const eligible = this.eligible;
+    const active = this.active;
     const j = g.slot;
     if (j !== 0) {
-      const front = eligible[0]!;
-      eligible[0] = g;
+      const front = active[0]!;
+      active[0] = g;
       g.slot = 0;
-      eligible[j] = front;
+      active[j] = front;
       front.slot = j;
     }
   }

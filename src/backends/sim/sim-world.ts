@@ -128,11 +128,6 @@ export function describeAwaited(task: Task<unknown>): string {
   return w._describe();
 }
 
-/**
- * A simulated world: an EventLoop on a virtual clock, with a seeded
- * scheduler. Everything that shapes the schedule comes from the seed, so the
- * same program and seed give the same run and the same `trace()`.
- */
 let worldShapesAnchored = false;
 
 /**
@@ -162,6 +157,11 @@ function noop(): void {}
 
 async function noopAsync(): Promise<void> {}
 
+/**
+ * A simulated world: an EventLoop on a virtual clock, with a seeded
+ * scheduler. Everything that shapes the schedule comes from the seed, so the
+ * same program and seed give the same run and the same `trace()`.
+ */
 export class SimWorld implements AsyncDisposable {
   /** The world's loop. */
   readonly loop: EventLoop;
