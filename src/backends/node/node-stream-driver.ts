@@ -10,6 +10,7 @@ import type {
   StreamListenHandlers,
   StreamListenOptions,
 } from '../../loop/stream-driver.js';
+import { asBuffer } from '../../io/streams/bytes.js';
 import { NodeRawStream, type NodeStreamInfo } from './node-raw-stream.js';
 import { finishServerHandshake, tlsClientOptions, tlsServerOptions } from '../../io/tls-settings.js';
 
@@ -218,7 +219,7 @@ export class NodeStreamDriver implements StreamDriver {
           fail(new Error('startTls: this Node cannot feed already-read bytes to TLS'));
           return;
         }
-        for (const chunk of pending) handle.receive(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        for (const chunk of pending) handle.receive(asBuffer(chunk));
       }
     });
   }

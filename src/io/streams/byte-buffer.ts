@@ -1,3 +1,5 @@
+import { asBuffer } from './bytes.js';
+
 /**
  * The growable byte buffer behind a StreamReader (asyncio's `bytearray`):
  * bytes are appended at the end and consumed from the front. Consuming only
@@ -30,8 +32,9 @@ export class ByteBuffer {
 
   /**
    * Append `chunk`, which the caller gives up: nobody may write to it any
-   * more. When the buffer is empty it is held without a copy, and takes
-   * return views of it; otherwise it is copied like `append`.
+   * more. When the buffer is empty it is held without a copy (but for a
+   * small plain Uint8Array: see `asBuffer`), and takes return views of it;
+   * otherwise it is copied like `append`.
    */
   adopt(chunk: Uint8Array): void {
     const n = chunk.length;
@@ -40,7 +43,7 @@ export class ByteBuffer {
       this.append(chunk);
       return;
     }
-    this._buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, n);
+    this._buf = asBuffer(chunk);
     this._start = 0;
     this._end = n;
     this._adopted = true;

@@ -68,7 +68,8 @@ export class ChunkQueue {
       return first.subarray(0, n);
     }
     const size = Math.min(n, this.bytes);
-    const out = new Uint8Array(size);
+    // Every byte is written below; a pooled Buffer, as copyBytes explains.
+    const out = Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < size) {
       const c = chunks.at(0)!;
@@ -179,7 +180,7 @@ export class ChunkQueue {
       charges.shift();
       return chunks.shift()!;
     }
-    const out = new Uint8Array(length);
+    const out = Buffer.allocUnsafe(length);
     let filled = 0;
     for (let i = 0; i < count; i++) {
       const chunk = chunks.shift()!;

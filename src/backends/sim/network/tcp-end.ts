@@ -1,4 +1,5 @@
 import type { PeerAddress, RawStreamEvents } from '../../../loop/raw-stream.js';
+import { copyBytes } from '../../../io/streams/bytes.js';
 import { ByteCountDetail } from './byte-count-detail.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { netError } from './hosts.js';
@@ -112,7 +113,7 @@ export class TcpEnd {
     if (chunk.length === 0 || !this._writable()) return;
     if (!this.conn.tls) this._core.trace('send', this._sent.of(chunk.length));
     // The caller may reuse its buffer: the kernel copies too.
-    this.out.write(new Uint8Array(chunk));
+    this.out.write(copyBytes(chunk));
   }
 
   /**

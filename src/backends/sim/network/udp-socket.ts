@@ -1,6 +1,7 @@
 import type { TimerHandle } from '../../../loop/handle.js';
 import type { RawDatagramEvents, RawDatagramSocket } from '../../../loop/datagram-driver.js';
 import type { SocketAddress } from '../../../loop/raw-stream.js';
+import { copyBytes } from '../../../io/streams/bytes.js';
 import { describeEnd, isBroadcast, isWildcard, loopbackOf, netError, takesBroadcast } from './hosts.js';
 import type { NetworkCore } from './network-core.js';
 import type { PortBinding } from './port-table.js';
@@ -109,7 +110,7 @@ export class UdpSocket implements RawDatagramSocket, PortBinding {
       return;
     }
     // The caller may reuse its buffer: the kernel copies.
-    const copy = new Uint8Array(data);
+    const copy = copyBytes(data);
     this._queue.push({ data: copy, dest: { ...dest } });
     this._queued += copy.length;
     this._pump();

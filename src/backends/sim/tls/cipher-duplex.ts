@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { asBuffer } from '../../../io/streams/bytes.js';
 import type { RawStream } from '../../../loop/raw-stream.js';
 import type { EngineWatch } from './engine-watch.js';
 import { isRecordWriter, RecordFramer, type RecordWriter } from './record-framer.js';
@@ -147,7 +148,7 @@ export class CipherDuplex extends Duplex {
   private _onData(chunk: Uint8Array): void {
     if (this.destroyed || this._eof) return;
     this._watch.pulse();
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buffer = asBuffer(chunk);
     if (!this.push(buffer) && !this._rawPaused && !this.rawClosed) {
       this._rawPaused = true;
       this._raw.pauseReading();
