@@ -9,6 +9,7 @@ import { recordStream } from './record/record-mode.js';
 import { checkSendfileArgs, streamFile, type SendfileOptions, type SendfileSource } from './sendfile.js';
 import { SockIo } from './sock-io.js';
 import { Socket } from './socket.js';
+import { copyBytes } from './streams/bytes.js';
 
 const encoder = new TextEncoder();
 
@@ -149,7 +150,7 @@ EventLoop.prototype.sockSendall = async function sockSendall(this: EventLoop, so
   else throw new TypeError(`sockSendall: data must be a Uint8Array or a string, got ${describeValue(data)}`);
   const io = connected(this, sock, 'sockSendall');
   // The caller may reuse its buffer once this resolves, but the stream may hold it until then only: copy.
-  await io.sendall(bytes.slice());
+  await io.sendall(copyBytes(bytes));
 };
 
 EventLoop.prototype.sockSendfile = async function sockSendfile(this: EventLoop, sock, file, offset = 0, count = null, opts = {}) {

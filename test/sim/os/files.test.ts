@@ -80,6 +80,21 @@ describe('SimFiles', () => {
     });
   });
 
+  it('add and read copy Node Buffers too (whose slice() is a view, not a copy)', async () => {
+    await simulate(async (world) => {
+      const source = Buffer.from([1, 2, 3]);
+      world.files.add('/data/a.bin', source);
+      source[0] = 9;
+      const got = world.files.read('/data/a.bin');
+      got[1] = 8;
+      expect([...world.files.read('/data/a.bin')]).toEqual([1, 2, 3]);
+      const replacement = Buffer.from([4, 5]);
+      world.files.add('/data/a.bin', replacement);
+      replacement[0] = 7;
+      expect([...world.files.read('/data/a.bin')]).toEqual([4, 5]);
+    });
+  });
+
   it("open of a missing file throws Node's ENOENT error: code, errno, syscall, path and message", async () => {
     await simulate(async (world) => {
       let err: (Error & { code?: string; errno?: number; syscall?: string; path?: string }) | undefined;
@@ -324,6 +339,18 @@ describe('pipes on SimFiles handles', () => {
       expect(Buffer.from(world.files.read('/log.txt')).toString()).toBe('start\none\ntwo\nthree\n');
       expect(transport.getWriteBufferSize()).toBe(0);
       expect(handle.closed).toBe(true);
+    });
+  });
+
+  it('a write pipe copies a Node Buffer it is given: the writer may reuse it at once', async () => {
+    await simulate(async (world) => {
+      const { transport, closed } = await writePipe(world, '/out.bin');
+      const chunk = Buffer.from('abcd');
+      transport.write(chunk);
+      chunk.fill(0x7a);
+      transport.close();
+      await closed;
+      expect(Buffer.from(world.files.read('/out.bin')).toString()).toBe('abcd');
     });
   });
 

@@ -1,3 +1,5 @@
+import { copyBytes } from '../../../io/streams/bytes.js';
+
 /**
  * A simulated file's contents (its inode): bytes that grow as they are
  * appended to. Handles and pipes hold the inode, not the path, so a file
@@ -8,7 +10,7 @@ export class SimFileData {
   private _length: number;
 
   constructor(initial: Uint8Array) {
-    this._bytes = initial.slice();
+    this._bytes = copyBytes(initial);
     this._length = initial.length;
   }
 
@@ -20,12 +22,12 @@ export class SimFileData {
   /** A copy of up to `length` bytes from `position` (fewer at the end, none past it). */
   read(position: number, length: number): Uint8Array {
     const start = Math.min(position, this._length);
-    return this._bytes.slice(start, Math.min(start + length, this._length));
+    return copyBytes(this._bytes.subarray(start, Math.min(start + length, this._length)));
   }
 
   /** Replace the whole contents with a copy of `bytes` (a truncating write). */
   replace(bytes: Uint8Array): void {
-    this._bytes = bytes.slice();
+    this._bytes = copyBytes(bytes);
     this._length = bytes.length;
   }
 

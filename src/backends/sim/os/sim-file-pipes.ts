@@ -1,3 +1,4 @@
+import { copyBytes } from '../../../io/streams/bytes.js';
 import type { EventLoop } from '../../../loop/event-loop.js';
 import { HandleKind } from '../../../loop/handle.js';
 import type { PipeDriver } from '../../../loop/pipe-driver.js';
@@ -162,7 +163,7 @@ class FileWritePipe extends FilePipe {
   write(chunk: Uint8Array): void {
     if (this._ending || chunk.length === 0) return;
     // Copy: the caller may reuse its buffer once write returns.
-    this._queue.push(chunk.slice());
+    this._queue.push(copyBytes(chunk));
     this._queued += chunk.length;
     this._kick();
   }
