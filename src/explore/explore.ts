@@ -5,6 +5,7 @@ import { DEFAULT_PCT_DEPTH } from '../schedule/pct.js';
 import { normalizeSeed } from '../schedule/prng.js';
 import { decodeToken, encodeToken } from '../schedule/replay-token.js';
 import { runOnce, type RunOutcome, type Scenario } from './run-once.js';
+import { anchorShapes } from '../loop/shape-anchor.js';
 import { shrinkDecisions } from './shrink.js';
 import { formatTimeline } from './timeline.js';
 
@@ -205,7 +206,11 @@ export async function exploreSettings(scenario: Scenario, opts: ExploreOptions):
   return { runs: opts.runs ?? 100, seed, strategy, depth: opts.depth ?? DEFAULT_PCT_DEPTH, world, selfCheck: opts.selfCheck === true, pctSteps };
 }
 
+/** Whether a run's world options were anchored (see loop/shape-anchor.ts). */
+let runOptionsAnchored = false;
+
 /** Run number `index` (0-based) of an exploration; with selfCheck, twice, rejecting at a divergence. */
+
 export function runIndex(scenario: Scenario, settings: ExploreSettings, index: number): Promise<RunOutcome> {
   const s = runSeed(settings.seed, index);
   // A run keeps no trace unless selfCheck compares two or the world options ask for one:
@@ -218,6 +223,12 @@ export function runIndex(scenario: Scenario, settings: ExploreSettings, index: n
     _pctSteps: settings.pctSteps,
     ...(settings.selfCheck || settings.world.traceLimit !== undefined ? {} : { traceLimit: 0 }),
   };
+  if (!runOptionsAnchored) {
+    // Its class dies with the last run's options at a full GC otherwise, and
+    // the code that reads options (here, checkOptions, SimWorld) with it.
+    runOptionsAnchored = true;
+    anchorShapes(() => worldOpts);
+  }
   // Not an async function: an exploration's runs are many, and each async
   // level costs two promises, which Node's async-context hooks make dear.
   return settings.selfCheck ? runTwice(scenario, worldOpts) : runOnce(scenario, worldOpts, false);

@@ -15,9 +15,12 @@
  * entries, handles and timers, a world and its parts, an explored run's
  * outcome) and two of Node's: an immediate and a promise that carry async
  * ids and an AsyncLocalStorage store, which every loop driver and every
- * promise made under a loop are. Anchors are made once per process, the
- * first time each kind is needed; an anchored object is small, never runs,
- * and points at no user code or data.
+ * promise made under a loop are. Some exist only once code has run (a
+ * task's frame after its first step, a loop that has run to the end), so
+ * the first world to run in a process first runs three small worlds of its
+ * own and keeps them (`anchorShapesOfRun`). Anchors are made once per
+ * process, the first time each kind is needed; an anchored object is small,
+ * runs no more, and points at no user code or data.
  *
  * An anchor holds the class the live objects have only while their fields
  * keep the same representation: a number field that flips between
@@ -41,4 +44,14 @@ const cleanScope = new AsyncResource('simloop.ShapeAnchor');
  */
 export function anchorShapes(make: () => unknown): void {
   anchors.push(cleanScope.runInAsyncScope(make));
+}
+
+/**
+ * As `anchorShapes`, for shapes that only running code makes (a task's
+ * frame once it has stepped, the promises its awaits make, a loop that has
+ * run): `make` runs to its end, in the same clean context, and what it
+ * resolves to is kept for good.
+ */
+export async function anchorShapesOfRun(make: () => Promise<unknown>): Promise<void> {
+  anchors.push(await cleanScope.runInAsyncScope(make));
 }

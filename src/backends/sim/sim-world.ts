@@ -3,7 +3,7 @@ import type { TaskRef } from '../../loop/context.js';
 import { EventLoop } from '../../loop/event-loop.js';
 import type { Handle } from '../../loop/handle.js';
 import type { ExceptionContext } from '../../loop/loop-hooks.js';
-import { anchorShapes } from '../../loop/shape-anchor.js';
+import { anchorShapes, anchorShapesOfRun } from '../../loop/shape-anchor.js';
 import { FifoScheduler, type Scheduler } from '../../loop/scheduler.js';
 import { normalizeSeed, Prng } from '../../schedule/prng.js';
 import { ListChooser, RandomChooser, type Chooser } from '../../schedule/chooser.js';
@@ -14,6 +14,7 @@ import { DEFAULT_PCT_DEPTH, PctPlanner } from '../../schedule/pct.js';
 import { isSchedule, Schedule } from '../../schedule/schedule.js';
 import { describeTaskStep, isFuture } from '../../tasks/future.js';
 import { cancelAllTasks } from '../../tasks/run.js';
+import { sleep } from '../../tasks/sleep.js';
 import { Task } from '../../tasks/task.js';
 import { installFakeGlobals } from './fake-globals.js';
 import { TraceRecorder, type TraceDetail, type TraceEvent } from './trace-recorder.js';
@@ -151,6 +152,46 @@ function anchorWorldShapes(): void {
     prng.nextUint32();
     return [worlds, prng];
   });
+}
+
+let runShapesAnchored = false;
+
+/**
+ * Anchor (see loop/shape-anchor.ts) what only a run makes: worlds as
+ * `simulate()`, `explore` and PCT make them, each having run a main task
+ * whose child sleeps and awaits a future another child sets. A world that
+ * never ran (anchorWorldShapes) misses these: after a forced GC between two
+ * 500-run explorations, `--trace-deopt` showed the frame and await paths
+ * (getStore, runInContext, _stamp, sleep, then, startTask, ...) thrown away
+ * in most processes, and the exploration after it took twice as long.
+ * Runs once per process, before the first world runs.
+ */
+async function anchorRunShapes(): Promise<void> {
+  runShapesAnchored = true;
+  await anchorShapesOfRun(async () => {
+    const worlds: SimWorld[] = [];
+    for (const opts of [{}, { strategy: 'random' as const, traceLimit: 0 }, { strategy: 'pct' as const, traceLimit: 0 }]) {
+      const world = new SimWorld({ ...opts, seed: 'shape-anchor' });
+      await world.run(anchorMain);
+      worlds.push(world);
+    }
+    return worlds;
+  });
+}
+
+async function anchorMain(world: SimWorld): Promise<void> {
+  const loop = world.loop;
+  const fut = loop.createFuture<void>();
+  const waiter = loop.createTask(async () => {
+    await sleep(0);
+    await fut;
+  });
+  const setter = loop.createTask(async () => {
+    await sleep(1);
+    fut.setResult();
+  });
+  await waiter;
+  await setter;
 }
 
 function noop(): void {}
@@ -349,6 +390,8 @@ export class SimWorld implements AsyncDisposable {
   run<T>(main: (world: SimWorld) => Promise<T> | T): Promise<T> {
     if (typeof main !== 'function') return Promise.reject(new TypeError('SimWorld.run: main must be a function'));
     if (this._ran) return Promise.reject(new InvalidStateError('SimWorld.run: a world runs once; create another'));
+    // Anchoring only spares re-optimizing: should it ever fail, the run goes on all the same.
+    if (!runShapesAnchored) return anchorRunShapes().then(() => this.run(main), () => this.run(main));
     if (this._fakeGlobals) return this._runWithFakeGlobals(main);
     // Without fake globals, no async level of its own: explore makes a
     // world per run, and each level costs two promises, which Node's
