@@ -39,9 +39,13 @@ export const tlsCerts = {
   client: { ca: readFileSync(`${TLS_DIR}ca-cert.pem`), servername: 'localhost' },
 };
 
-/** A 64-byte message of seeded bytes. */
-export function message(size: number): Uint8Array {
-  const b = new Uint8Array(size);
+/**
+ * A message of seeded bytes, as a Node Buffer: raw node:net and simloop
+ * write the same kind of object (a plain Uint8Array costs Node a Buffer
+ * wrapper on every write).
+ */
+export function message(size: number): Buffer {
+  const b = Buffer.alloc(size);
   for (let i = 0; i < size; i++) b[i] = (i * 31 + 7) & 0xff;
   return b;
 }

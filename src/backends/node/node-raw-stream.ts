@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { PeerAddress, RawStream, RawStreamEvents } from '../../loop/raw-stream.js';
+import { readIntoSharedBuffer, stopSharedBufferReads } from './shared-buffer-reads.js';
 
 /** What a NodeRawStream knows beyond its socket. */
 export interface NodeStreamInfo {
@@ -55,6 +56,8 @@ export class NodeRawStream implements RawStream {
   private _events: RawStreamEvents | null = null;
   private _state = State.Open;
   private _started = false;
+  /** Reads go through the shared buffer (shared-buffer-reads.ts), not 'data' events. */
+  private _sharedReads = false;
   private _paused = false;
   private _aborted = false;
   private _needDrain = false;
@@ -113,7 +116,8 @@ export class NodeRawStream implements RawStream {
     }
     this._started = true;
     const socket = this.socket;
-    socket.on('data', this._onData);
+    this._sharedReads = readIntoSharedBuffer(socket, this._onData);
+    if (!this._sharedReads) socket.on('data', this._onData);
     // An accepted socket is created paused (pauseOnConnect), and a 'data'
     // listener alone does not resume an explicitly paused stream.
     if (!this._paused) socket.resume();
@@ -244,6 +248,7 @@ export class NodeRawStream implements RawStream {
     socket.off('end', this._onEnd);
     socket.off('close', this._onClose);
     socket.pause();
+    if (this._sharedReads) stopSharedBufferReads(socket);
     const pending: Buffer[] = [];
     while (socket.readableLength > 0) {
       const chunk = socket.read() as Buffer | null;
