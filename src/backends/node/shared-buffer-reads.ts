@@ -1,5 +1,4 @@
 import type net from 'node:net';
-import { copyBytes } from '../../io/streams/bytes.js';
 
 /**
  * Node's user-buffer reads, the mechanism behind `net.connect`'s `onread`
@@ -25,7 +24,7 @@ import { copyBytes } from '../../io/streams/bytes.js';
  *
  * One buffer serves every socket of the thread: a read fills it and calls
  * the callback at once, before the next read of any socket, and the callback
- * copies the bytes out (a small copy comes from Node's pool). Worker threads
+ * copies the bytes out (see copyRead). Worker threads
  * load their own copy of this module, so their own buffer.
  */
 
@@ -81,10 +80,22 @@ export function readIntoSharedBuffer(socket: net.Socket, onChunk: (chunk: Buffer
   }
   s[k.buffer] = sharedBuffer;
   s[k.callback] = (count: number, buffer: Buffer): void => {
-    onChunk(copyBytes(buffer.subarray(0, count)));
+    onChunk(copyRead(buffer, count));
   };
   handle.useUserBuffer(sharedBuffer);
   return true;
+}
+
+/**
+ * The first `count` bytes of `buffer` in memory of their own, of exactly that
+ * size, as Node's own reads make them: a copy from Node's shared pool would
+ * keep the pool's whole 8 KiB block alive for as long as a protocol keeps a
+ * small chunk (a partial message waiting for its rest), per connection.
+ */
+function copyRead(buffer: Buffer, count: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(count);
+  buffer.copy(out, 0, 0, count);
+  return out;
 }
 
 /**

@@ -82,6 +82,23 @@ describe('reads through the shared buffer (Node backend)', () => {
     }
   });
 
+  test('a small chunk has memory of its own, of its size: a slice of a shared pool block would keep the whole block alive', async () => {
+    const [server, port] = await rawServer(() => Buffer.from('small'), true);
+    try {
+      const chunks = await withLoop(async (loop) => {
+        const f = loop.createFuture<void>();
+        const [t, p] = await loop.createConnection(() => new Keeper(5, () => f.setResult()), '127.0.0.1', port);
+        await within(f);
+        t.close();
+        return p.chunks;
+      });
+      expect(chunks.length).toBeGreaterThan(0);
+      for (const c of chunks) expect([c.byteOffset, c.buffer.byteLength]).toEqual([0, c.byteLength]);
+    } finally {
+      await closeRaw(server);
+    }
+  });
+
   test('a server that writes and ends at once: its bytes, then EOF, then connectionLost(null)', async () => {
     const [server, port] = await rawServer(() => Buffer.from('hello and goodbye'), true);
     try {
