@@ -131,8 +131,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
   // futures get exactly one (the await of their task), and the rest in a list.
   private _first: DoneEntry | null = null;
   private _more: DoneEntry[] | null = null;
-  /** @internal run synchronously when the future completes (releases what the producer holds, such as a timer) */
-  _onDone: ((f: Future<any>) => void) | null = null;
+  /**
+   * @internal what the producer holds (a sleep's timer or callback),
+   * cancelled synchronously when the future completes any other way; the
+   * producer clears it when it completes the future itself
+   */
+  _onDone: { cancel(): unknown } | null = null;
 
   constructor(opts?: { loop?: EventLoop }) {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
@@ -323,10 +327,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal schedule the done callbacks; the loop's own await wakeups run now instead when `deliverNow` */
   _scheduleCallbacks(deliverNow = false): void {
-    const hook = this._onDone;
-    if (hook !== null) {
+    const held = this._onDone;
+    if (held !== null) {
       this._onDone = null;
-      hook(this);
+      held.cancel();
     }
     const first = this._first;
     if (first === null) return;

@@ -30,12 +30,10 @@ export function sleepOn<T>(loop: EventLoop, ms: number, value: T): Future<T> {
     // asyncio's sleep(0) is a bare yield: the awaiting task resumes in the very
     // next iteration, so the callback resumes it directly instead of through a
     // second callSoon.
-    const h = loop._scheduleInternal(resume, handleArgs(fut, value), null, 0);
-    fut._onDone = () => h.cancel();
+    fut._onDone = loop._scheduleInternal(resume, handleArgs(fut, value), null, 0);
     return fut;
   }
-  const timer = loop._timerInternal(loop.time() + ms, resolveUnlessDone, [fut, value]);
-  fut._onDone = () => timer.cancel();
+  fut._onDone = loop._timerInternal(loop.time() + ms, resolveUnlessDone, [fut, value]);
   return fut;
 }
 

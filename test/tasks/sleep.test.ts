@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, createTask, DeadlockError, EventLoopError, Future, getRunningLoop, simulate, sleep } from '../../src/index.js';
+import type { Handle, TimerHandle } from '../../src/loop/handle.js';
 import { now, rejection, ticks } from './support.js';
 
 describe('sleep', () => {
@@ -19,6 +20,16 @@ describe('sleep', () => {
     });
   });
 
+  it('a cancelled sleep releases its timer at once', async () => {
+    await simulate(async () => {
+      const s = sleep(100);
+      const held = s._onDone as TimerHandle;
+      s.cancel();
+      expect(held.cancelled()).toBe(true);
+      await rejection(s);
+    });
+  });
+
   it('returns a Future that can be cancelled', async () => {
     await simulate(async () => {
       const s = sleep(100);
@@ -26,6 +37,18 @@ describe('sleep', () => {
       expect(s.cancel()).toBe(true);
       expect(await rejection(s)).toBeInstanceOf(CancelledError);
       expect(now()).toBe(0);
+    });
+  });
+
+  it('a cancelled sleep(0) releases its loop callback: nothing runs for it afterwards', async () => {
+    await simulate(async () => {
+      const s = sleep(0);
+      const held = s._onDone as Handle;
+      expect(held.cancelled()).toBe(false);
+      expect(s.cancel()).toBe(true);
+      expect(held.cancelled()).toBe(true);
+      expect(s._onDone).toBeNull();
+      expect(await rejection(s)).toBeInstanceOf(CancelledError);
     });
   });
 
