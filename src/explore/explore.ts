@@ -210,7 +210,6 @@ export async function exploreSettings(scenario: Scenario, opts: ExploreOptions):
 let runOptionsAnchored = false;
 
 /** Run number `index` (0-based) of an exploration; with selfCheck, twice, rejecting at a divergence. */
-
 export function runIndex(scenario: Scenario, settings: ExploreSettings, index: number): Promise<RunOutcome> {
   const s = runSeed(settings.seed, index);
   // A run keeps no trace unless selfCheck compares two or the world options ask for one:
