@@ -68,7 +68,9 @@ function findKeys(socket: object): UserBufferKeys | null {
 export function readIntoSharedBuffer(socket: net.Socket, onChunk: (chunk: Buffer) => void): boolean {
   const s = socket as unknown as SocketFields;
   const handle = s._handle;
-  if (handle == null || typeof handle.useUserBuffer !== 'function') return false;
+  // A socket that will read no more (made write-only, or its EOF already
+  // delivered) is left on 'data': resume() would start reading its handle.
+  if (handle == null || typeof handle.useUserBuffer !== 'function' || !socket.readable) return false;
   if (keys === undefined) keys = findKeys(socket);
   const k = keys;
   // A socket made with `onread` (or by a Node whose fields differ) is left as it is.

@@ -156,6 +156,20 @@ describe('reads through the shared buffer (Node backend)', () => {
     }
   });
 
+  test('a socket whose EOF was already read is left on its stream: nothing starts reading its handle again', async () => {
+    const [server, port] = await rawServer(() => Buffer.from('bye'), true);
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    try {
+      socket.resume();
+      await new Promise<void>((r) => socket.once('end', () => r()));
+      expect(socket.readable).toBe(false);
+      expect(readIntoSharedBuffer(socket, () => {})).toBe(false);
+    } finally {
+      socket.destroy();
+      await closeRaw(server);
+    }
+  });
+
   test('a socket made with the onread option, or one without a handle yet, is left as it is', async () => {
     const [server, port] = await rawServer(() => Buffer.from('x'));
     const own = net.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(16), callback: () => true } });
