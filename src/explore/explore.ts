@@ -1,11 +1,11 @@
 import { ScheduleFailure, SimulationError } from '../errors.js';
 import type { SimWorldOptions, TraceEvent } from '../backends/sim/sim-world.js';
 import { decisionWeight, type Decisions } from '../schedule/decisions.js';
+import { anchorShapes } from '../loop/shape-anchor.js';
 import { DEFAULT_PCT_DEPTH } from '../schedule/pct.js';
 import { normalizeSeed } from '../schedule/prng.js';
 import { decodeToken, encodeToken } from '../schedule/replay-token.js';
 import { runOnce, type RunOutcome, type Scenario } from './run-once.js';
-import { anchorShapes } from '../loop/shape-anchor.js';
 import { shrinkDecisions } from './shrink.js';
 import { formatTimeline } from './timeline.js';
 

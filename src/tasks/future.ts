@@ -136,7 +136,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * cancelled synchronously when the future completes any other way; the
    * producer clears it when it completes the future itself
    */
-  _onDone: { cancel(): unknown } | null = null;
+  _producerHandle: { cancel(): unknown } | null = null;
 
   constructor(opts?: { loop?: EventLoop }) {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
@@ -327,9 +327,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal schedule the done callbacks; the loop's own await wakeups run now instead when `deliverNow` */
   _scheduleCallbacks(deliverNow = false): void {
-    const held = this._onDone;
+    const held = this._producerHandle;
     if (held !== null) {
-      this._onDone = null;
+      this._producerHandle = null;
       held.cancel();
     }
     const first = this._first;

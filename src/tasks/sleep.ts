@@ -12,12 +12,12 @@ export function checkDelay(value: unknown, what: string): asserts value is numbe
 
 // The producer's own callback ran, so there is nothing left to release.
 function resolveUnlessDone<T>(fut: Future<T>, value: T): void {
-  fut._onDone = null;
+  fut._producerHandle = null;
   if (!fut.done()) fut.setResult(value);
 }
 
 function resume<T>(fut: Future<T>, value: T): void {
-  fut._onDone = null;
+  fut._producerHandle = null;
   fut._setResultAndResume(value);
 }
 
@@ -30,10 +30,10 @@ export function sleepOn<T>(loop: EventLoop, ms: number, value: T): Future<T> {
     // asyncio's sleep(0) is a bare yield: the awaiting task resumes in the very
     // next iteration, so the callback resumes it directly instead of through a
     // second callSoon.
-    fut._onDone = loop._scheduleInternal(resume, handleArgs(fut, value), null, 0);
+    fut._producerHandle = loop._scheduleInternal(resume, handleArgs(fut, value), null, 0);
     return fut;
   }
-  fut._onDone = loop._timerInternal(loop.time() + ms, resolveUnlessDone, [fut, value]);
+  fut._producerHandle = loop._timerInternal(loop.time() + ms, resolveUnlessDone, [fut, value]);
   return fut;
 }
 

@@ -23,7 +23,7 @@ describe('sleep', () => {
   it('a cancelled sleep releases its timer at once', async () => {
     await simulate(async () => {
       const s = sleep(100);
-      const held = s._onDone as TimerHandle;
+      const held = s._producerHandle as TimerHandle;
       s.cancel();
       expect(held.cancelled()).toBe(true);
       await rejection(s);
@@ -43,11 +43,11 @@ describe('sleep', () => {
   it('a cancelled sleep(0) releases its loop callback: nothing runs for it afterwards', async () => {
     await simulate(async () => {
       const s = sleep(0);
-      const held = s._onDone as Handle;
+      const held = s._producerHandle as Handle;
       expect(held.cancelled()).toBe(false);
       expect(s.cancel()).toBe(true);
       expect(held.cancelled()).toBe(true);
-      expect(s._onDone).toBeNull();
+      expect(s._producerHandle).toBeNull();
       expect(await rejection(s)).toBeInstanceOf(CancelledError);
     });
   });

@@ -131,17 +131,19 @@ export function describeAwaited(task: Task<unknown>): string {
 
 let worldShapesAnchored = false;
 
+/** The worlds the anchors make: as `simulate()` makes them (FIFO, traced), and as `explore` does ('random' and 'pct', untraced). */
+const ANCHOR_WORLDS: readonly SimWorldOptions[] = [{}, { strategy: 'random', traceLimit: 0 }, { strategy: 'pct', traceLimit: 0 }];
+
 /**
  * Anchor (see loop/shape-anchor.ts) the shapes of worlds and of what runs in
- * them, as `simulate()` makes them (FIFO, traced) and as `explore` does
- * ('random', untraced): two worlds, never run, each holding a task that never
+ * them (ANCHOR_WORLDS): worlds never run, each holding a task that never
  * starts, a future with a done callback, a timer and a callback; and a
  * generator, which a world makes only at its first random choice.
  */
 function anchorWorldShapes(): void {
   worldShapesAnchored = true;
   anchorShapes(() => {
-    const worlds = [{}, { strategy: 'random' as const, traceLimit: 0 }].map((opts) => {
+    const worlds = ANCHOR_WORLDS.map((opts) => {
       const world = new SimWorld({ ...opts, seed: 'shape-anchor' });
       const loop = world.loop;
       const fut = loop.createFuture<void>();
@@ -157,8 +159,8 @@ function anchorWorldShapes(): void {
 let runShapesAnchored = false;
 
 /**
- * Anchor (see loop/shape-anchor.ts) what only a run makes: worlds as
- * `simulate()`, `explore` and PCT make them, each having run a main task
+ * Anchor (see loop/shape-anchor.ts) what only a run makes: the worlds of
+ * ANCHOR_WORLDS, each having run a main task
  * whose child sleeps and awaits a future another child sets. A world that
  * never ran (anchorWorldShapes) misses these: after a forced GC between two
  * 500-run explorations, `--trace-deopt` showed the frame and await paths
@@ -170,7 +172,7 @@ async function anchorRunShapes(): Promise<void> {
   runShapesAnchored = true;
   await anchorShapesOfRun(async () => {
     const worlds: SimWorld[] = [];
-    for (const opts of [{}, { strategy: 'random' as const, traceLimit: 0 }, { strategy: 'pct' as const, traceLimit: 0 }]) {
+    for (const opts of ANCHOR_WORLDS) {
       const world = new SimWorld({ ...opts, seed: 'shape-anchor' });
       await world.run(anchorMain);
       worlds.push(world);

@@ -45,6 +45,16 @@ function closeRaw(server: net.Server): Promise<void> {
   return new Promise((r) => server.close(() => r()));
 }
 
+/** Run `body` with a raw server (see rawServer) on a free port, closed after it. */
+async function withRawServer<T>(greet: (i: number) => Buffer, end: boolean, body: (port: number) => Promise<T>): Promise<T> {
+  const [server, port] = await rawServer(greet, end);
+  try {
+    return await body(port);
+  } finally {
+    await closeRaw(server);
+  }
+}
+
 /** Poll until `ready()`, in real time; fails the test after 5 s. */
 async function until(ready: () => boolean): Promise<void> {
   for (let waited = 0; !ready(); waited += 5) {
@@ -57,79 +67,70 @@ describe('reads through the shared buffer (Node backend)', () => {
   test('the chunks dataReceived gets are its own: reads of other connections at the same time never overwrite them', async () => {
     const SIZE = 300_000;
     const CONNS = 8;
-    const [server, port] = await rawServer((i) => pattern(i, SIZE));
-    try {
-      const kept = await withLoop(async (loop) => {
-        const keepers: Keeper[] = [];
-        const transports: Transport[] = [];
-        const done: Promise<void>[] = [];
-        for (let i = 0; i < CONNS; i++) {
-          const f = loop.createFuture<void>();
-          done.push(f as unknown as Promise<void>);
-          const [t, p] = await loop.createConnection(() => new Keeper(SIZE, () => f.setResult()), '127.0.0.1', port);
-          keepers.push(p);
-          transports.push(t);
-        }
-        await within(Promise.all(done), 20_000);
-        for (const t of transports) t.close();
-        return keepers;
-      });
-      // Connections were accepted in the order they were made: client i got pattern(i).
-      kept.forEach((k, i) => expect(Buffer.concat(k.chunks).equals(pattern(i, SIZE))).toBe(true));
-      expect(kept.every((k) => k.chunks.length > 1)).toBe(true);
-    } finally {
-      await closeRaw(server);
-    }
+    await withRawServer((i) => pattern(i, SIZE), false, async (port) => {
+    const kept = await withLoop(async (loop) => {
+      const keepers: Keeper[] = [];
+      const transports: Transport[] = [];
+      const done: Promise<void>[] = [];
+      for (let i = 0; i < CONNS; i++) {
+        const f = loop.createFuture<void>();
+        done.push(f as unknown as Promise<void>);
+        const [t, p] = await loop.createConnection(() => new Keeper(SIZE, () => f.setResult()), '127.0.0.1', port);
+        keepers.push(p);
+        transports.push(t);
+      }
+      await within(Promise.all(done), 20_000);
+      for (const t of transports) t.close();
+      return keepers;
+    });
+    // Connections were accepted in the order they were made: client i got pattern(i).
+    kept.forEach((k, i) => expect(Buffer.concat(k.chunks).equals(pattern(i, SIZE))).toBe(true));
+    expect(kept.every((k) => k.chunks.length > 1)).toBe(true);
+    });
   });
 
   test('a small chunk has memory of its own, of its size: a slice of a shared pool block would keep the whole block alive', async () => {
-    const [server, port] = await rawServer(() => Buffer.from('small'), true);
-    try {
-      const chunks = await withLoop(async (loop) => {
-        const f = loop.createFuture<void>();
-        const [t, p] = await loop.createConnection(() => new Keeper(5, () => f.setResult()), '127.0.0.1', port);
-        await within(f);
-        t.close();
-        return p.chunks;
-      });
-      expect(chunks.length).toBeGreaterThan(0);
-      for (const c of chunks) expect([c.byteOffset, c.buffer.byteLength]).toEqual([0, c.byteLength]);
-    } finally {
-      await closeRaw(server);
-    }
+    await withRawServer(() => Buffer.from('small'), true, async (port) => {
+    const chunks = await withLoop(async (loop) => {
+      const f = loop.createFuture<void>();
+      const [t, p] = await loop.createConnection(() => new Keeper(5, () => f.setResult()), '127.0.0.1', port);
+      await within(f);
+      t.close();
+      return p.chunks;
+    });
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const c of chunks) expect([c.byteOffset, c.buffer.byteLength]).toEqual([0, c.byteLength]);
+    });
   });
 
   test('a server that writes and ends at once: its bytes, then EOF, then connectionLost(null)', async () => {
-    const [server, port] = await rawServer(() => Buffer.from('hello and goodbye'), true);
-    try {
-      const events = await withLoop(async (loop) => {
-        const events: string[] = [];
-        const lost = loop.createFuture<void>();
-        await loop.createConnection(
-          () =>
-            new (class extends Protocol {
-              override dataReceived(d: Uint8Array): void {
-                events.push(`data ${Buffer.from(d).toString()}`);
-              }
-              override eofReceived(): boolean {
-                events.push('eof');
-                return false;
-              }
-              override connectionLost(e: Error | null): void {
-                events.push(`lost ${String(e)}`);
-                lost.setResult();
-              }
-            })(),
-          '127.0.0.1',
-          port,
-        );
-        await within(lost);
-        return events;
-      });
-      expect(events.join('|').replace(/\|data /g, '')).toBe('data hello and goodbye|eof|lost null');
-    } finally {
-      await closeRaw(server);
-    }
+    await withRawServer(() => Buffer.from('hello and goodbye'), true, async (port) => {
+    const events = await withLoop(async (loop) => {
+      const events: string[] = [];
+      const lost = loop.createFuture<void>();
+      await loop.createConnection(
+        () =>
+          new (class extends Protocol {
+            override dataReceived(d: Uint8Array): void {
+              events.push(`data ${Buffer.from(d).toString()}`);
+            }
+            override eofReceived(): boolean {
+              events.push('eof');
+              return false;
+            }
+            override connectionLost(e: Error | null): void {
+              events.push(`lost ${String(e)}`);
+              lost.setResult();
+            }
+          })(),
+        '127.0.0.1',
+        port,
+      );
+      await within(lost);
+      return events;
+    });
+    expect(events.join('|').replace(/\|data /g, '')).toBe('data hello and goodbye|eof|lost null');
+    });
   });
 
   test('bytes Node read before the switch come first, then what is read after it, in order', async () => {
@@ -157,29 +158,29 @@ describe('reads through the shared buffer (Node backend)', () => {
   });
 
   test('a socket whose EOF was already read is left on its stream: nothing starts reading its handle again', async () => {
-    const [server, port] = await rawServer(() => Buffer.from('bye'), true);
-    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    try {
-      socket.resume();
-      await new Promise<void>((r) => socket.once('end', () => r()));
-      expect(socket.readable).toBe(false);
-      expect(readIntoSharedBuffer(socket, () => {})).toBe(false);
-    } finally {
-      socket.destroy();
-      await closeRaw(server);
-    }
+    await withRawServer(() => Buffer.from('bye'), true, async (port) => {
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      try {
+        socket.resume();
+        await new Promise<void>((r) => socket.once('end', () => r()));
+        expect(socket.readable).toBe(false);
+        expect(readIntoSharedBuffer(socket, () => {})).toBe(false);
+      } finally {
+        socket.destroy();
+      }
+    });
   });
 
   test('a socket made with the onread option, or one without a handle yet, is left as it is', async () => {
-    const [server, port] = await rawServer(() => Buffer.from('x'));
-    const own = net.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(16), callback: () => true } });
-    try {
-      expect(readIntoSharedBuffer(own, () => {})).toBe(false);
-      expect(readIntoSharedBuffer(new net.Socket(), () => {})).toBe(false);
-    } finally {
-      own.destroy();
-      await closeRaw(server);
-    }
+    await withRawServer(() => Buffer.from('x'), false, async (port) => {
+      const own = net.connect({ port, host: '127.0.0.1', onread: { buffer: Buffer.alloc(16), callback: () => true } });
+      try {
+        expect(readIntoSharedBuffer(own, () => {})).toBe(false);
+        expect(readIntoSharedBuffer(new net.Socket(), () => {})).toBe(false);
+      } finally {
+        own.destroy();
+      }
+    });
   });
 });
 
