@@ -29,24 +29,28 @@ const NEWLINE_ONLY = [NEWLINE];
 /** What a read step returns when it needs more data than is buffered. */
 const WAIT = Symbol('WAIT');
 
-/** One look at the buffer for a read: its result, or WAIT for more data. */
-type ReadStep = () => Uint8Array | typeof WAIT;
-
 /**
- * A read waiting for data. Each wakeup of the reader runs its step again,
- * inside the wakeup callback of the task that reads (where asyncio resumes
- * `_wait_for_data`), and settles the read's promise or waits once more.
+ * A read waiting for data: `step()` is one look at the buffer (the read's
+ * result, or WAIT for more data). Each wakeup of the reader runs the step
+ * again, inside the wakeup callback of the task that reads (where asyncio
+ * resumes `_wait_for_data`), and settles the read's promise or waits once
+ * more. One class per kind of read, with its state in fields, rather than a
+ * closure per call: a fresh closure costs V8 a lazy-compile stub on its first
+ * call, on every read.
  */
-class PendingRead implements WakeTarget<void> {
+abstract class PendingRead implements WakeTarget<void> {
   _resolve: ((data: Uint8Array) => void) | null = null;
   _reject: ((e: unknown) => void) | null = null;
+  /** The task that reads (set when the read first waits). */
+  task: AwaitingTask | null = null;
 
   constructor(
-    private readonly reader: StreamReader,
-    private readonly funcName: string,
-    private readonly step: ReadStep,
-    readonly task: AwaitingTask | null,
+    readonly reader: StreamReader,
+    readonly funcName: string,
   ) {}
+
+  /** One look at the buffer: the read's result, or WAIT for more data; throws the read's error. */
+  abstract step(): Uint8Array | typeof WAIT;
 
   _wakeResult(): void {
     let r: Uint8Array | typeof WAIT;
@@ -65,6 +69,77 @@ class PendingRead implements WakeTarget<void> {
 
   _wakeError(error: unknown): void {
     this._reject!(error);
+  }
+}
+
+/**
+ * `read(n)`, n > 0, that found nothing buffered: after its one wait, up to n
+ * of what is buffered then (as asyncio, it waits once at most).
+ */
+class SomeRead extends PendingRead {
+  constructor(
+    reader: StreamReader,
+    private readonly n: number,
+  ) {
+    super(reader, 'read');
+  }
+
+  step(): Uint8Array {
+    return this.reader._take(this.n);
+  }
+}
+
+/** `readexactly(n)`, n > 0. */
+class ExactRead extends PendingRead {
+  constructor(
+    reader: StreamReader,
+    private readonly n: number,
+  ) {
+    super(reader, 'readexactly');
+  }
+
+  step(): Uint8Array | typeof WAIT {
+    const reader = this.reader;
+    const buffer = reader._buffer;
+    if (buffer.length < this.n) {
+      if (reader._eof) throw new IncompleteReadError(buffer.take(buffer.length), this.n);
+      return WAIT;
+    }
+    return reader._take(this.n);
+  }
+}
+
+/** `readuntil(separators)`. */
+class UntilRead extends PendingRead {
+  constructor(
+    reader: StreamReader,
+    private readonly search: SeparatorSearch,
+  ) {
+    super(reader, 'readuntil');
+  }
+
+  step(): Uint8Array | typeof WAIT {
+    return this.reader._readuntilStep(this.search);
+  }
+}
+
+/** `readline()`: readuntil('\n'), with asyncio's handling of EOF and of an overlong line. */
+class LineRead extends PendingRead {
+  private readonly search = new SeparatorSearch(NEWLINE_ONLY);
+
+  constructor(reader: StreamReader) {
+    super(reader, 'readline');
+  }
+
+  step(): Uint8Array | typeof WAIT {
+    const reader = this.reader;
+    try {
+      return reader._readuntilStep(this.search);
+    } catch (e) {
+      if (e instanceof IncompleteReadError) return e.partial;
+      if (e instanceof LimitOverrunError) reader._dropOverlongLine(e.consumed);
+      throw e;
+    }
   }
 }
 
@@ -121,8 +196,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   /** @internal */ readonly _limit: number;
   /** @internal */ _loop: EventLoop | null;
   /** @internal */ _transport: ReaderTransport | null = null;
-  private readonly _buffer = new ByteBuffer();
-  private _eof = false;
+  /** @internal */ readonly _buffer = new ByteBuffer();
+  /** @internal */ _eof = false;
   private _waiter: Future<void> | null = null;
   private _exception: unknown = null;
   private _paused = false;
@@ -224,20 +299,14 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    */
   readline(): Promise<Uint8Array> {
     if (this._exception !== null) return Promise.reject(this._exception);
-    const search = new SeparatorSearch(NEWLINE_ONLY);
-    return this._attempt('readline', () => {
-      try {
-        return this._readuntilStep(search);
-      } catch (e) {
-        if (e instanceof IncompleteReadError) return e.partial;
-        if (e instanceof LimitOverrunError) {
-          if (this._buffer.startsWithAt(NEWLINE, e.consumed)) this._buffer.skip(e.consumed + NEWLINE.length);
-          else this._buffer.clear();
-          this._maybeResumeTransport();
-        }
-        throw e;
-      }
-    });
+    return this._attempt(new LineRead(this));
+  }
+
+  /** @internal after an overlong line: drop it (up to and including its newline if buffered, else all). */
+  _dropOverlongLine(consumed: number): void {
+    if (this._buffer.startsWithAt(NEWLINE, consumed)) this._buffer.skip(consumed + NEWLINE.length);
+    else this._buffer.clear();
+    this._maybeResumeTransport();
   }
 
   /**
@@ -251,11 +320,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   readuntil(separator: BytesLike | BytesLike[] = NEWLINE): Promise<Uint8Array> {
     const search = new SeparatorSearch(checkSeparators(separator));
     if (this._exception !== null) return Promise.reject(this._exception);
-    return this._attempt('readuntil', () => this._readuntilStep(search));
+    return this._attempt(new UntilRead(this, search));
   }
 
-  /** One look for a separator in what is buffered: the chunk up to it, or WAIT for more data. */
-  private _readuntilStep(search: SeparatorSearch): Uint8Array | typeof WAIT {
+  /** @internal one look for a separator in what is buffered: the chunk up to it, or WAIT for more data. */
+  _readuntilStep(search: SeparatorSearch): Uint8Array | typeof WAIT {
     const { seps, minSeplen, maxSeplen } = search;
     const buffer = this._buffer;
     const buflen = buffer.length;
@@ -316,16 +385,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   private _readSome(n: number): Promise<Uint8Array> {
     if (this._exception !== null) return Promise.reject(this._exception);
     if (n === 0) return Promise.resolve(emptyBytes());
-    let waited = false;
-    return this._attempt('read', () => {
-      if (!waited && this._buffer.length === 0 && !this._eof) {
-        waited = true;
-        return WAIT;
-      }
-      const data = this._buffer.take(n);
-      this._maybeResumeTransport();
-      return data;
-    });
+    // Buffered (or at EOF): no wait, and no read object.
+    if (this._buffer.length > 0 || this._eof) return Promise.resolve(this._take(n));
+    return this._wait(new SomeRead(this, n));
   }
 
   /** Read exactly `n` bytes; at EOF first, `IncompleteReadError` with what was buffered (now consumed). */
@@ -334,16 +396,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (n < 0) throw new RangeError(`readexactly: n must not be negative, got ${n}`);
     if (this._exception !== null) return Promise.reject(this._exception);
     if (n === 0) return Promise.resolve(emptyBytes());
-    return this._attempt('readexactly', () => {
-      const buffer = this._buffer;
-      if (buffer.length < n) {
-        if (this._eof) throw new IncompleteReadError(buffer.take(buffer.length), n);
-        return WAIT;
-      }
-      const data = buffer.take(n);
-      this._maybeResumeTransport();
-      return data;
-    });
+    if (this._buffer.length >= n) return Promise.resolve(this._take(n));
+    return this._attempt(new ExactRead(this, n));
   }
 
   /** Iterate over lines (`readline()`) until one comes back empty (EOF). */
@@ -371,6 +425,13 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     }
   }
 
+  /** @internal take up to `n` buffered bytes, resuming the transport once the buffer is down to the limit */
+  _take(n: number): Uint8Array {
+    const data = this._buffer.take(n);
+    this._maybeResumeTransport();
+    return data;
+  }
+
   private _maybeResumeTransport(): void {
     if (this._paused && this._buffer.length <= this._limit) {
       this._paused = false;
@@ -379,26 +440,38 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Run a read's `step` now and, each time it asks to WAIT, again when the
+   * Run a read's step now and, each time it asks to WAIT, again when the
    * next `feedData`, `feedEof` or `setException` wakes the reader. The
-   * returned promise settles with the step's result or error. The task
-   * calling the read counts as awaiting the waiter future (cancellation
-   * reaches it, as in asyncio's `await self._waiter`); the step runs again
-   * in that task's wakeup callback, and the read's promise is the only one
-   * made: one promise reaction from the wakeup to the reader's code. A read
-   * that finds its data buffered settles at once.
+   * returned promise settles with the step's result or error. A read that
+   * finds its data buffered settles at once.
    */
-  private _attempt(funcName: string, step: ReadStep): Promise<Uint8Array> {
+  private _attempt(read: PendingRead): Promise<Uint8Array> {
+    let r: Uint8Array | typeof WAIT;
     try {
-      const r = step();
-      if (r !== WAIT) return Promise.resolve(r);
-      const waiter = this._waitForData(funcName);
-      const read = new PendingRead(this, funcName, step, awaitingTask(waiter._loop));
-      waiter._wakeOnDone(read.task, read);
-      return settleablePromise(read);
+      r = read.step();
+      if (r === WAIT) return this._wait(read);
     } catch (e) {
       return Promise.reject(e);
     }
+    return Promise.resolve(r);
+  }
+
+  /**
+   * Wait for data on `read`'s behalf. The task calling the read counts as
+   * awaiting the waiter future (cancellation reaches it, as in asyncio's
+   * `await self._waiter`); the read's step runs again in that task's wakeup
+   * callback, and the read's promise is the only one made: one promise
+   * reaction from the wakeup to the reader's code.
+   */
+  private _wait(read: PendingRead): Promise<Uint8Array> {
+    try {
+      const waiter = this._waitForData(read.funcName);
+      read.task = awaitingTask(waiter._loop);
+      waiter._wakeOnDone(read.task, read);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return settleablePromise(read);
   }
 
   /**

@@ -20,6 +20,20 @@ describe('StreamReader reads that wait for several chunks', () => {
     });
   });
 
+  it('read(n) waits once at most: bytes taken by another read before its wakeup leave it empty, as in asyncio', async () => {
+    await simulate(async () => {
+      const r = new StreamReader();
+      const waiting = createTask(() => r.read(10));
+      await ticks(2);
+      r.feedData('ab');
+      // Buffered, so this read takes the bytes at once, before the waiting read's wakeup runs.
+      expect(str(await r.read(10))).toBe('ab');
+      expect((await waiting).length).toBe(0);
+      r.feedData('cd');
+      expect(str(await r.read(10))).toBe('cd');
+    });
+  });
+
   it('readuntil finds a separator that arrives in the third chunk', async () => {
     await simulate(async () => {
       const r = new StreamReader();
