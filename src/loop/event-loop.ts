@@ -18,6 +18,7 @@ import { realClearImmediate, realSetImmediate } from './real-primitives.js';
 import { anchorShapes } from './shape-anchor.js';
 import { FifoScheduler, type Scheduler } from './scheduler.js';
 import type { Selector } from './selector.js';
+import { settleablePromise } from './settleable-promise.js';
 import { TimerHeap } from './timer-heap.js';
 
 /** Options of `new EventLoop()`: the injected interfaces, all optional. */
@@ -208,8 +209,9 @@ export class EventLoop implements AsyncDisposable {
   /** @internal record mode's directory (LoopOptions.record), or null */
   readonly _recordDir: string | null;
   private _exceptionHandler: ExceptionHandler | null = null;
-  private _runResolve: (() => void) | null = null;
-  private _runReject: ((e: unknown) => void) | null = null;
+  /** @internal the settlers of the current run's promise (see `runForever`) */
+  _resolve: ((value: void) => void) | null = null;
+  /** @internal */ _reject: ((e: unknown) => void) | null = null;
   /** The promise of the current (or last) run, for asyncDispose to wait on. */
   private _run: Promise<void> | null = null;
   private _slowHandle: Handle | null = null;
@@ -281,14 +283,16 @@ export class EventLoop implements AsyncDisposable {
     } catch (e) {
       return Promise.reject(e);
     }
-    const run = new Promise<void>((resolve, reject) => {
-      this._runResolve = resolve;
-      this._runReject = reject;
-      this._state = LoopState.Running;
+    const run = settleablePromise<void>(this);
+    this._run = run;
+    this._state = LoopState.Running;
+    try {
       this._clock.setWakeup?.(this._onClockMoved);
       this._ensureDriver();
-    });
-    this._run = run;
+    } catch (e) {
+      // A clock whose setWakeup throws: the run fails at once, and the loop is stopped again.
+      this._fail(e);
+    }
     return run;
   }
 
@@ -778,7 +782,7 @@ export class EventLoop implements AsyncDisposable {
   };
 
   private _finishRun(): void {
-    const resolve = this._runResolve;
+    const resolve = this._resolve;
     this._endRun();
     resolve?.();
   }
@@ -787,7 +791,7 @@ export class EventLoop implements AsyncDisposable {
   _fail(error: unknown): void {
     if (this._state === LoopState.Stopped) return;
     if (this._state === LoopState.Idle) this._selector.cancelWait();
-    const reject = this._runReject;
+    const reject = this._reject;
     this._endRun();
     reject?.(error);
   }
@@ -800,8 +804,8 @@ export class EventLoop implements AsyncDisposable {
     this._stopping = false;
     this._batch = 0;
     this._iterations = 0;
-    this._runResolve = null;
-    this._runReject = null;
+    this._resolve = null;
+    this._reject = null;
     this._clock.setWakeup?.(null);
   }
 

@@ -5,6 +5,7 @@ import type { EventLoop } from '../loop/event-loop.js';
 import { HandleKind, type Handle } from '../loop/handle.js';
 import type { ExceptionContext } from '../loop/loop-hooks.js';
 import { getEventLoop } from '../loop/running-loop.js';
+import { settleablePromise } from '../loop/settleable-promise.js';
 import { handleArgs, youngList } from '../loop/young.js';
 
 const PENDING = 0;
@@ -49,19 +50,12 @@ class DoneEntry {
     readonly task: AwaitingTask | null,
     /** An await waiter's future, and its settlers (an await) or its target (`_wakeOnDone`). */
     readonly fut: Future<any> | null,
-    readonly resolve: ((v: any) => void) | null,
-    readonly reject: ((e: unknown) => void) | null,
     readonly target: WakeTarget<any> | null,
   ) {}
-}
 
-let capturedResolve: ((v: any) => void) | null = null;
-let capturedReject: ((e: unknown) => void) | null = null;
-
-/** A Promise executor that hands its settlers over through module state, so `then` allocates no closure. */
-function captureSettlers(resolve: (v: any) => void, reject: (e: unknown) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
+  /** An await waiter's settlers (set by `settleablePromise`); null for a done callback or a wake target. */
+  _resolve: ((v: any) => void) | null = null;
+  _reject: ((e: unknown) => void) | null = null;
 }
 
 /** Settle an await waiter with its future's outcome (or with the task's pending cancellation). */
@@ -78,7 +72,7 @@ function deliverWaiter(w: DoneEntry): void {
   if (fut._state === FINISHED && !fut._hasException) {
     const target = w.target;
     if (target !== null) target._wakeResult(fut._result);
-    else w.resolve!(fut._result);
+    else w._resolve!(fut._result);
   } else if (fut._state === CANCELLED) failWaiter(w, fut._makeCancelledError());
   else {
     fut._markRetrieved();
@@ -89,26 +83,13 @@ function deliverWaiter(w: DoneEntry): void {
 function failWaiter(w: DoneEntry, error: unknown): void {
   const target = w.target;
   if (target !== null) target._wakeError(error);
-  else w.reject!(error);
+  else w._reject!(error);
 }
 
 /** @internal the task of `loop` running the current code (across native awaits), or null */
 export function awaitingTask(loop: EventLoop): AwaitingTask | null {
   const frame = frameStorage.getStore();
   return frame !== undefined && frame.loop === loop ? (frame.task as AwaitingTask | null) : null;
-}
-
-/**
- * @internal a new promise whose settlers go to `into` (no closure per
- * promise): for the loop's own code that settles a promise from a
- * `WakeTarget`.
- */
-export function settleablePromise<T>(into: { _resolve: ((v: T) => void) | null; _reject: ((e: unknown) => void) | null }): Promise<T> {
-  const p = new Promise<T>(captureSettlers);
-  into._resolve = capturedResolve;
-  into._reject = capturedReject;
-  capturedResolve = capturedReject = null;
-  return p;
 }
 
 /**
@@ -215,7 +196,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state !== PENDING) {
       this._loop._scheduleInContext(cb, handleArgs(this), ctx);
     } else {
-      this._pushCallback(new DoneEntry(cb, ctx, null, null, null, null, null));
+      this._pushCallback(new DoneEntry(cb, ctx, null, null, null));
     }
   }
 
@@ -252,9 +233,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const task = awaitingTask(this._loop);
     // Every await goes through here: a module-level executor and a plain
     // record (no closures) keep it cheap.
-    const outcome = new Promise<T>(captureSettlers);
-    const waiter = new DoneEntry(null, null, task, this, capturedResolve!, capturedReject!, null);
-    capturedResolve = capturedReject = null;
+    const waiter = new DoneEntry(null, null, task, this, null);
+    const outcome = settleablePromise<T>(waiter);
     if (this._state !== PENDING) deliverWaiter(waiter);
     else this._addWaiter(waiter);
     // The handlers are promise reactions registered here: they run on a
@@ -272,7 +252,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   _wakeOnDone(task: AwaitingTask | null, target: WakeTarget<T>): void {
     if (this._state !== PENDING) throw new InvalidStateError('_wakeOnDone: the future is already done');
-    this._addWaiter(new DoneEntry(null, null, task, this, null, null, target));
+    this._addWaiter(new DoneEntry(null, null, task, this, target));
   }
 
   private _addWaiter(waiter: DoneEntry): void {

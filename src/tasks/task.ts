@@ -262,11 +262,11 @@ function runBody<T>(task: Task<T>, fn: () => T | PromiseLike<T>): void {
     return;
   }
   if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<T>).then === 'function') {
-    // Resolved inside the task's frame, so a future returned by fn is awaited by this task.
-    Promise.resolve(r).then(
-      (v) => task._onFulfilled(v),
-      (e: unknown) => task._onRejected(e),
-    );
+    // Resolved inside the task's frame, so a future returned by fn is awaited
+    // by this task. Bound methods, not closures: their code is the methods',
+    // which lives as long as the class (a closure's optimized code dies at a
+    // full GC with the last closure, and is compiled again after).
+    Promise.resolve(r).then(task._onFulfilled.bind(task), task._onRejected.bind(task));
   } else {
     task._onFulfilled(r);
   }

@@ -37,6 +37,15 @@ describe('runForever', () => {
     loop.close();
   });
 
+  it('rejects with the error a clock throws from setWakeup, and leaves the loop stopped', async () => {
+    const broken = new Error('setWakeup failed');
+    const clock = { now: () => 0, sleepTime: (when: number) => when, setWakeup: (wake: (() => void) | null) => { if (wake !== null) throw broken; } };
+    const loop = new EventLoop({ clock, selector: new TestSelector(), os: {} });
+    expect(await rejection(loop.runForever())).toBe(broken);
+    expect(loop.isRunning()).toBe(false);
+    loop.close();
+  });
+
   it('can be run again after it stopped', async () => {
     const { loop } = virtualLoop();
     for (let i = 0; i < 3; i++) {

@@ -421,7 +421,8 @@ export class SimWorld implements AsyncDisposable {
 
   private async _run<T>(main: (world: SimWorld) => Promise<T> | T): Promise<T> {
     const loop = this.loop;
-    const mainTask = loop.createTask(() => main(this), { name: 'main' });
+    // Bound, not a closure made per run (see runBody in tasks/task.ts).
+    const mainTask = loop.createTask(main.bind(undefined, this), { name: 'main' });
     let result: T | undefined;
     let failed = false;
     let error: unknown;

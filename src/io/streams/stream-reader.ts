@@ -1,7 +1,8 @@
 import { IncompleteReadError, InvalidStateError, LimitOverrunError } from '../../errors.js';
 import type { EventLoop } from '../../loop/event-loop.js';
 import { getEventLoop } from '../../loop/running-loop.js';
-import { awaitingTask, settleablePromise, type AwaitingTask, type Future, type WakeTarget } from '../../tasks/future.js';
+import { settleablePromise } from '../../loop/settleable-promise.js';
+import { awaitingTask, type AwaitingTask, type Future, type WakeTarget } from '../../tasks/future.js';
 import '../../tasks/loop-methods.js';
 import { ByteBuffer } from './byte-buffer.js';
 import { emptyBytes, toBytes, type BytesLike } from './bytes.js';
