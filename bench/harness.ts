@@ -111,18 +111,47 @@ export function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** How long `gcAndSettle` waits at most for V8's helper threads to finish the forced GC's work. */
+const SETTLE_MAX_MS = 200;
+/** The slice it watches the process's CPU time over. */
+const SETTLE_SLICE_MS = 5;
+/** CPU ms per slice under which the process counts as quiet (a sleeping Node uses ~0). */
+const SETTLE_QUIET_MS = 0.5;
+
+/**
+ * A full GC, then a wait until the process is quiet again. A forced full GC
+ * returns with V8's helper threads still sweeping and freeing what it
+ * found dead: measured here, 2-9 ms of CPU in the 30 ms after it, about as
+ * much as a short trial's own work. Timed at once, a trial would be charged
+ * that (under `BENCH_CLOCK=cpu`) or share the cores with it (wall clock):
+ * noise that hides which side is faster. So the next trial starts once a
+ * slice of 5 ms passes with under 0.5 ms of CPU used (200 ms at most).
+ */
+export async function gcAndSettle(): Promise<void> {
+  gc();
+  const deadline = performance.now() + SETTLE_MAX_MS;
+  let before = cpuNow();
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_SLICE_MS));
+    const used = cpuNow() - before;
+    if (used < SETTLE_QUIET_MS) return;
+    before += used;
+  }
+}
+
 /** A measured run: returns the elapsed ms of its timed section (setup excluded). */
 export type Trial = () => Promise<number> | number;
 
 /**
  * Time several trials interleaved (A B C, A B C, ...) after `warmup` untimed
- * rounds, with a GC before each one, and return each trial's median ms.
+ * rounds, with a GC before each one (`gcAndSettle`), and return each trial's
+ * median ms.
  * Interleaving spreads JIT and machine drift over all of them alike.
  */
 export async function compare(trials: Trial[], opts: { warmup: number; repeats: number }): Promise<number[]> {
   for (let w = 0; w < opts.warmup; w++) {
     for (const t of trials) {
-      gc();
+      await gcAndSettle();
       await t();
     }
   }
@@ -131,7 +160,7 @@ export async function compare(trials: Trial[], opts: { warmup: number; repeats: 
     // Alternate the order too, so neither side always runs right after the other's garbage.
     const order = r % 2 === 0 ? trials.map((_, i) => i) : trials.map((_, i) => trials.length - 1 - i);
     for (const i of order) {
-      gc();
+      await gcAndSettle();
       times[i]!.push(await trials[i]!());
     }
   }

@@ -7,7 +7,20 @@
  *
  * `BENCH_CLOCK=cpu npm run bench` times with the process's CPU time instead
  * of wall time: steadier on a machine shared with other jobs.
+ *
+ * Each benchmark runs in a Node process of its own (a fork of this one,
+ * with the same flags), as JMH forks a JVM per benchmark, against "profile
+ * pollution": V8 optimizes a function for the types it has seen, so the
+ * loop's code, once run on the Node backend (the network benchmarks) and on
+ * the simulated world (the exploring ones), is slower for both than code
+ * that has seen one; fast-check's code is only ever run by the exploring
+ * benchmarks, so only simloop's side of a line would pay for the lines
+ * measured before it (the 500-run exploring row: 1.3x alone, 0.9-1.06x after
+ * the call-soon or TLS benchmarks). `BENCH_ONE_PROCESS=1` runs them all in
+ * this process instead.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { callSoon } from './call-soon.js';
 import { churn } from './churn.js';
 import { explorePick } from './explore-pick.js';
@@ -48,6 +61,42 @@ function table(rows: Row[]): string {
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
+/** The argument that makes this script a benchmark's own process: run the one named next, send its rows, exit. */
+const CHILD_FLAG = '--bench-child';
+
+/** What a benchmark's process sends its parent. */
+type ChildMessage = { rows: Row[] } | { error: string };
+
+/** Run `b` in a process of its own (see the file comment); its output goes to ours, its rows come back. */
+function runForked(b: Benchmark): Promise<Row[]> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, b.name], { execArgv: process.execArgv, stdio: 'inherit' });
+    let reply: ChildMessage | null = null;
+    child.on('message', (m: ChildMessage) => (reply = m));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const m = reply as ChildMessage | null;
+      if (m !== null && 'rows' in m) resolve(m.rows);
+      else reject(new Error(m !== null ? m.error : `bench ${b.name}: its process exited with ${signal ?? `code ${code}`} and sent no figures`));
+    });
+  });
+}
+
+/** The benchmark process: run the benchmark named by the argument after CHILD_FLAG and send its rows (or its error) to the parent. */
+async function child(name: string): Promise<void> {
+  const b = ALL.find((x) => x.name === name);
+  let message: ChildMessage;
+  try {
+    if (b === undefined) throw new Error(`bench: no benchmark named ${name}`);
+    message = { rows: await b.run() };
+  } catch (e) {
+    message = { error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+  await new Promise<void>((resolve) => process.send!(message, () => resolve()));
+  // Servers or workers a benchmark left open must not keep its process alive.
+  process.exit(0);
+}
+
 async function main(): Promise<void> {
   const filters = process.argv.slice(2).map((f) => f.toLowerCase());
   const chosen = filters.length === 0 ? ALL : ALL.filter((b) => filters.some((f) => b.name.includes(f)));
@@ -58,15 +107,22 @@ async function main(): Promise<void> {
   }
   console.log(
     `simloop benchmarks, Node ${process.version}, gc ${hasGc() ? 'on' : 'off (run with --expose-gc)'}, ` +
+      `${process.env.BENCH_ONE_PROCESS === '1' ? 'all in one process' : 'a process per benchmark'}, ` +
       `clock: ${clockKind === 'cpu' ? 'process CPU time (BENCH_CLOCK=cpu)' : 'wall (BENCH_CLOCK=cpu for CPU time)'}`,
   );
   console.log('ratio "x faster" = peer time / simloop time (> 1: simloop is faster); figures are medians.\n');
   const started = performance.now();
   const rows: Row[] = [];
+  const oneProcess = process.env.BENCH_ONE_PROCESS === '1';
   for (const b of chosen) {
     console.log(`${b.name}: ${b.title}`);
     const t0 = performance.now();
-    rows.push(...(await b.run()));
+    try {
+      rows.push(...(await (oneProcess ? b.run() : runForked(b))));
+    } catch (e) {
+      console.error(`  failed: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+    }
     console.log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
   }
   console.log(table(rows));
@@ -79,4 +135,5 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+if (process.argv[2] === CHILD_FLAG) await child(process.argv[3] ?? '');
+else await main();
