@@ -48,7 +48,7 @@ class DoneEntry {
     readonly fn: ((...args: any[]) => unknown) | null,
     readonly ctx: CapturedContext,
     readonly task: AwaitingTask | null,
-    /** An await waiter's future, and its settlers (an await) or its target (`_wakeOnDone`). */
+    /** An await waiter's future; an await's settlers are `_resolve`/`_reject`, `_wakeOnDone`'s waiter has a target. */
     readonly fut: Future<any> | null,
     readonly target: WakeTarget<any> | null,
   ) {}
