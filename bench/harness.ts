@@ -117,6 +117,10 @@ const SETTLE_MAX_MS = 200;
 const SETTLE_SLICE_MS = 5;
 /** CPU ms per slice under which the process counts as quiet (a sleeping Node uses ~0). */
 const SETTLE_QUIET_MS = 0.5;
+/** What `gcAndSettle` sleeps on: nobody ever notifies it. */
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** Real time, taken at load: a simulation may fake `performance` while `gcAndSettle` runs inside it. */
+const realNow = performance.now.bind(performance);
 
 /**
  * A full GC, then a wait until the process is quiet again. A forced full GC
@@ -140,11 +144,6 @@ export function gcAndSettle(): void {
     before += used;
   }
 }
-
-/** What `gcAndSettle` sleeps on: nobody ever notifies it. */
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-/** Real time, taken at load: a simulation may fake `performance` while `gcAndSettle` runs inside it. */
-const realNow = performance.now.bind(performance);
 
 /** A measured run: returns the elapsed ms of its timed section (setup excluded). */
 export type Trial = () => Promise<number> | number;

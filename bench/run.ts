@@ -61,6 +61,9 @@ function table(rows: Row[]): string {
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
+/** `BENCH_ONE_PROCESS=1`: every benchmark in this process (see the file comment). */
+const ONE_PROCESS = process.env.BENCH_ONE_PROCESS === '1';
+
 /** The argument that makes this script a benchmark's own process: run the one named next, send its rows, exit. */
 const CHILD_FLAG = '--bench-child';
 
@@ -107,18 +110,17 @@ async function main(): Promise<void> {
   }
   console.log(
     `simloop benchmarks, Node ${process.version}, gc ${hasGc() ? 'on' : 'off (run with --expose-gc)'}, ` +
-      `${process.env.BENCH_ONE_PROCESS === '1' ? 'all in one process' : 'a process per benchmark'}, ` +
+      `${ONE_PROCESS ? 'all in one process' : 'a process per benchmark'}, ` +
       `clock: ${clockKind === 'cpu' ? 'process CPU time (BENCH_CLOCK=cpu)' : 'wall (BENCH_CLOCK=cpu for CPU time)'}`,
   );
   console.log('ratio "x faster" = peer time / simloop time (> 1: simloop is faster); figures are medians.\n');
   const started = performance.now();
   const rows: Row[] = [];
-  const oneProcess = process.env.BENCH_ONE_PROCESS === '1';
   for (const b of chosen) {
     console.log(`${b.name}: ${b.title}`);
     const t0 = performance.now();
     try {
-      rows.push(...(await (oneProcess ? b.run() : runForked(b))));
+      rows.push(...(await (ONE_PROCESS ? b.run() : runForked(b))));
     } catch (e) {
       console.error(`  failed: ${e instanceof Error ? e.message : String(e)}`);
       process.exitCode = 1;
