@@ -352,8 +352,14 @@ export class StreamTransport implements Transport {
     },
     close: (error) => {
       if (this._detached) return;
-      // A broken connection ends reading at once: what is held for a paused reader is lost with it.
-      if (error !== null && this._readPaused) this._dropReads();
+      if (error !== null) {
+        // A broken connection closes the transport at once, as asyncio's
+        // _force_close does (connectionLost follows in order): writes are
+        // dropped from now on and drain() yields to the loop, and what is
+        // held for a paused reader is lost with it.
+        this._closing = true;
+        if (this._readPaused) this._dropReads();
+      }
       this._queue[this._tail++] = { error };
       this._schedulePump();
     },
@@ -371,7 +377,10 @@ export class StreamTransport implements Transport {
     if (this._head >= this._tail) return;
     const ev = this._queue[this._head]!;
     const isRead = ev instanceof Uint8Array || ev === EOF;
-    if (isRead && (this._readPaused || this._closing)) return;
+    // Reads still queued while closing came before a broken connection's
+    // close event (closing drops any others): delivered, as asyncio
+    // delivers what it read before the error, then connectionLost.
+    if (isRead && this._readPaused) return;
     this._queue[this._head++] = undefined;
     if (this._head === this._tail) {
       this._head = this._tail = 0;

@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { PeerAddress, RawStream, RawStreamEvents } from '../../loop/raw-stream.js';
+import { handleWritesKnown, learnWriteRequest, writableHandle, writeError, writeToHandle, type HandleWriteOwner } from './handle-writes.js';
 import { readIntoSharedBuffer, stopSharedBufferReads } from './shared-buffer-reads.js';
 
 /** What a NodeRawStream knows beyond its socket. */
@@ -48,10 +49,13 @@ function tcpAddress(address: string | undefined, port: number | undefined, famil
  * first time the size is 0 again: through Node's 'drain' for the write that
  * started the buffering, and each later write's callback while it lasts
  * (writes made with nothing buffered carry no callback: that saves a tick each).
+ * A plain socket's writes go straight to its handle once its Writable is
+ * empty (handle-writes.ts): the size then adds the bytes libuv holds, and
+ * `drain` comes when a queued write completes with nothing left.
  * Sockets are created with `allowHalfOpen`, so EOF from the peer leaves the
  * write side to the transport (asyncio's `eof_received` rule).
  */
-export class NodeRawStream implements RawStream {
+export class NodeRawStream implements RawStream, HandleWriteOwner {
   readonly canWriteEof: boolean;
   private _events: RawStreamEvents | null = null;
   private _state = State.Open;
@@ -61,6 +65,10 @@ export class NodeRawStream implements RawStream {
   private _paused = false;
   private _aborted = false;
   private _needDrain = false;
+  /** Writes may go straight to the handle (a plain socket, on a Node where handle-writes.ts works). */
+  private _handleWrites: boolean;
+  /** The handle writes go to, once they do (from then on every write does). */
+  private _handle: ReturnType<typeof writableHandle> = null;
   /** `_onWritten` listens to the socket's 'drain' (added the first time a write stays buffered). */
   private _drainListener = false;
   /** The peer's EOF came before `start` (Node emits 'end' unasked when nothing is buffered). */
@@ -83,6 +91,7 @@ export class NodeRawStream implements RawStream {
   ) {
     const encrypted = (socket as Partial<tls.TLSSocket>).encrypted === true;
     this.canWriteEof = !encrypted;
+    this._handleWrites = !encrypted && _info.transport === undefined;
     this._sockname = _info.sockname ?? safeSockname(socket);
     this._peername = _info.peername ?? tcpAddress(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
     this._writable = (socket as unknown as { _writableState?: { length: number; needDrain: boolean } })._writableState;
@@ -131,15 +140,79 @@ export class NodeRawStream implements RawStream {
     if (this._state !== State.Open) return;
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
+    const handle = this._handle;
+    if (handle !== null) {
+      this._writeToHandle(handle, chunk);
+      return;
+    }
     if (this._needDrain) {
       // Already buffering: each write's callback checks whether the buffer emptied.
       socket.write(chunk, this._onWritten);
       return;
     }
+    if (this._handleWrites && this._useHandle(socket, chunk)) return;
     // Nothing buffered: Node almost always hands the bytes to the kernel at
     // once, and a write without a callback costs no tick.
     socket.write(chunk);
     if (this._buffered() > 0) this._watchDrain(socket);
+  }
+
+  /**
+   * With nothing buffered in the Writable: write `chunk`, and every write
+   * after it, straight to the handle where this socket and this Node allow.
+   * The first such write of the process goes through `socket.write`, which
+   * shows the request class. False when `chunk` is left to the caller.
+   */
+  private _useHandle(socket: net.Socket, chunk: Uint8Array): boolean {
+    const handle = writableHandle(socket);
+    if (handle === null || socket.connecting || socket.writableCorked > 0) return false;
+    const known = handleWritesKnown();
+    if (known === false) {
+      this._handleWrites = false;
+      return false;
+    }
+    if (known === undefined) {
+      learnWriteRequest(socket, handle, chunk);
+      if (this._buffered() > 0) this._watchDrain(socket);
+      return true;
+    }
+    this._handle = handle;
+    this._writeToHandle(handle, chunk);
+    return true;
+  }
+
+  private _writeToHandle(handle: NonNullable<ReturnType<typeof writableHandle>>, chunk: Uint8Array): void {
+    const err = writeToHandle(handle, chunk, this);
+    if (err !== 0) this._failWrite(err);
+    // Left (partly) in libuv's queue: drain is reported when a write completes with nothing left.
+    else if (handle.writeQueueSize > 0) this._needDrain = true;
+  }
+
+  /** @internal a handle write libuv had queued is done */
+  _handleWriteDone(status: number): void {
+    if (this._state === State.Detached) return;
+    if (status < 0) this._failWrite(status);
+    else this._onWritten();
+  }
+
+  /**
+   * A handle write failed: the socket ends with the error, as Node's own
+   * failed write ends it, and the close is reported now rather than on
+   * Node's 'close' tick (asyncio's transport closes at once on a failed
+   * send): a task that writes and awaits an unpaused `drain()` in a loop runs
+   * on microtasks alone, and would never let that tick come.
+   */
+  private _failWrite(errno: number): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    const error = writeError(errno);
+    this._error ??= error;
+    socket.destroy(error);
+    const events = this._events;
+    if (this._state === State.Open && events !== null) {
+      this._state = State.Closed;
+      events.close(error);
+    }
   }
 
   /**
@@ -163,10 +236,14 @@ export class NodeRawStream implements RawStream {
     return n === 0 || this.socket.destroyed ? 0 : n;
   }
 
-  /** Node's `writableLength`, without the getter. */
+  /** Node's `writableLength` (without the getter), plus what libuv holds of handle writes. */
   private _buffered(): number {
     const state = this._writable;
-    return state !== undefined ? state.length : this.socket.writableLength;
+    const n = state !== undefined ? state.length : this.socket.writableLength;
+    const handle = this._handle;
+    if (handle === null || this.socket.destroyed) return n;
+    const queued = handle.writeQueueSize;
+    return queued > 0 ? n + queued : n;
   }
 
   writeEof(): void {
