@@ -84,6 +84,8 @@ export class StreamTransport implements Transport {
   /** The error `connectionLost` gets after a forced close (a protocol callback failed). */
   private _forcedError: Error | null = null;
   private _aborted = false;
+  /** The stream reported an error: connectionLost is due with it, whatever closes the transport after. */
+  private _broken = false;
   private _high = DEFAULT_HIGH_WATER;
   private _low = DEFAULT_HIGH_WATER / 4;
   /**
@@ -358,6 +360,7 @@ export class StreamTransport implements Transport {
         // dropped from now on and drain() yields to the loop, and what is
         // held for a paused reader is lost with it.
         this._closing = true;
+        this._broken = true;
         if (this._readPaused) this._dropReads();
       }
       this._queue[this._tail++] = { error };
@@ -468,7 +471,7 @@ export class StreamTransport implements Transport {
   }
 
   private _forceClose(error: Error | null): void {
-    if (this._lost || this._detached || this._aborted) return;
+    if (this._lost || this._detached || this._aborted || this._broken) return;
     this._aborted = true;
     this._forcedError = error;
     this._closing = true;

@@ -89,4 +89,14 @@ describe('a connection the stream reports broken', () => {
       expect(proto.calls).toEqual(['connectionMade', 'dataReceived a', 'dataReceived b', 'connectionLost ECONNRESET']);
     });
   });
+
+  it('keeps the error for connectionLost when abort() follows it, as asyncio does', async () => {
+    await onLoop(async (loop) => {
+      const { raw, proto, transport, lost } = await openFake(loop);
+      raw.events.close(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+      transport.abort();
+      await lost;
+      expect(proto.calls).toEqual(['connectionMade', 'connectionLost ECONNRESET']);
+    });
+  });
 });
