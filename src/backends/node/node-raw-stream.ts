@@ -241,7 +241,9 @@ export class NodeRawStream implements RawStream, HandleWriteOwner {
     const state = this._writable;
     const n = state !== undefined ? state.length : this.socket.writableLength;
     const handle = this._handle;
-    if (handle === null || this.socket.destroyed) return n;
+    // Without `_needDrain`, no handle write has left bytes queued since the
+    // queue was last seen empty: no need to ask the handle (a C++ accessor).
+    if (handle === null || !this._needDrain || this.socket.destroyed) return n;
     const queued = handle.writeQueueSize;
     return queued > 0 ? n + queued : n;
   }
