@@ -30,16 +30,33 @@ const NEWLINE_ONLY = [NEWLINE];
 /** What a read step returns when it needs more data than is buffered. */
 const WAIT = Symbol('WAIT');
 
+/** The kinds of read a PendingRead carries out. */
+const enum ReadKind {
+  /** `read(n)`, n > 0, that found nothing buffered: after its one wait, up to n of what is buffered then (as asyncio, it waits once at most). */
+  Some = 0,
+  /** `readexactly(n)`, n > 0. */
+  Exact = 1,
+  /** `readuntil(separators)`. */
+  Until = 2,
+  /** `readline()`: readuntil('\n'), with asyncio's handling of EOF and of an overlong line. */
+  Line = 3,
+}
+
+/** The method names reads report in errors, by kind. */
+const READ_NAMES = ['read', 'readexactly', 'readuntil', 'readline'] as const;
+
 /**
  * A read waiting for data: `step()` is one look at the buffer (the read's
  * result, or WAIT for more data). Each wakeup of the reader runs the step
  * again, inside the wakeup callback of the task that reads (where asyncio
  * resumes `_wait_for_data`), and settles the read's promise or waits once
- * more. One class per kind of read, with its state in fields, rather than a
- * closure per call: a fresh closure costs V8 a lazy-compile stub on its first
- * call, on every read.
+ * more. An object with its state in fields rather than a closure per call (a
+ * fresh closure costs V8 a lazy-compile stub on its first call, on every
+ * read), and one class for every kind rather than a subclass per kind
+ * (constructing a subclass costs V8 a generic builtin call to find and run
+ * the base constructor wherever it does not inline the construction).
  */
-abstract class PendingRead implements WakeTarget<void> {
+class PendingRead implements WakeTarget<void> {
   _resolve: ((data: Uint8Array) => void) | null = null;
   _reject: ((e: unknown) => void) | null = null;
   /** The task that reads (set when the read first waits). */
@@ -47,11 +64,44 @@ abstract class PendingRead implements WakeTarget<void> {
 
   constructor(
     readonly reader: StreamReader,
-    readonly funcName: string,
+    private readonly kind: ReadKind,
+    /** The byte count of `Some` and `Exact`. */
+    private readonly n: number,
+    /** The separators of `Until` and `Line`. */
+    private readonly search: SeparatorSearch | null,
   ) {}
 
+  /** The read's method name, for errors. */
+  get funcName(): string {
+    return READ_NAMES[this.kind];
+  }
+
   /** One look at the buffer: the read's result, or WAIT for more data; throws the read's error. */
-  abstract step(): Uint8Array | typeof WAIT;
+  step(): Uint8Array | typeof WAIT {
+    const reader = this.reader;
+    switch (this.kind) {
+      case ReadKind.Some:
+        return reader._take(this.n);
+      case ReadKind.Exact: {
+        const buffer = reader._buffer;
+        if (buffer.length < this.n) {
+          if (reader._eof) throw new IncompleteReadError(buffer.take(buffer.length), this.n);
+          return WAIT;
+        }
+        return reader._take(this.n);
+      }
+      case ReadKind.Until:
+        return reader._readuntilStep(this.search!);
+      case ReadKind.Line:
+        try {
+          return reader._readuntilStep(this.search!);
+        } catch (e) {
+          if (e instanceof IncompleteReadError) return e.partial;
+          if (e instanceof LimitOverrunError) reader._dropOverlongLine(e.consumed);
+          throw e;
+        }
+    }
+  }
 
   _wakeResult(): void {
     let r: Uint8Array | typeof WAIT;
@@ -70,77 +120,6 @@ abstract class PendingRead implements WakeTarget<void> {
 
   _wakeError(error: unknown): void {
     this._reject!(error);
-  }
-}
-
-/**
- * `read(n)`, n > 0, that found nothing buffered: after its one wait, up to n
- * of what is buffered then (as asyncio, it waits once at most).
- */
-class SomeRead extends PendingRead {
-  constructor(
-    reader: StreamReader,
-    private readonly n: number,
-  ) {
-    super(reader, 'read');
-  }
-
-  step(): Uint8Array {
-    return this.reader._take(this.n);
-  }
-}
-
-/** `readexactly(n)`, n > 0. */
-class ExactRead extends PendingRead {
-  constructor(
-    reader: StreamReader,
-    private readonly n: number,
-  ) {
-    super(reader, 'readexactly');
-  }
-
-  step(): Uint8Array | typeof WAIT {
-    const reader = this.reader;
-    const buffer = reader._buffer;
-    if (buffer.length < this.n) {
-      if (reader._eof) throw new IncompleteReadError(buffer.take(buffer.length), this.n);
-      return WAIT;
-    }
-    return reader._take(this.n);
-  }
-}
-
-/** `readuntil(separators)`. */
-class UntilRead extends PendingRead {
-  constructor(
-    reader: StreamReader,
-    private readonly search: SeparatorSearch,
-  ) {
-    super(reader, 'readuntil');
-  }
-
-  step(): Uint8Array | typeof WAIT {
-    return this.reader._readuntilStep(this.search);
-  }
-}
-
-/** `readline()`: readuntil('\n'), with asyncio's handling of EOF and of an overlong line. */
-class LineRead extends PendingRead {
-  private readonly search = new SeparatorSearch(NEWLINE_ONLY);
-
-  constructor(reader: StreamReader) {
-    super(reader, 'readline');
-  }
-
-  step(): Uint8Array | typeof WAIT {
-    const reader = this.reader;
-    try {
-      return reader._readuntilStep(this.search);
-    } catch (e) {
-      if (e instanceof IncompleteReadError) return e.partial;
-      if (e instanceof LimitOverrunError) reader._dropOverlongLine(e.consumed);
-      throw e;
-    }
   }
 }
 
@@ -300,7 +279,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    */
   readline(): Promise<Uint8Array> {
     if (this._exception !== null) return Promise.reject(this._exception);
-    return this._attempt(new LineRead(this));
+    return this._attempt(new PendingRead(this, ReadKind.Line, 0, new SeparatorSearch(NEWLINE_ONLY)));
   }
 
   /** @internal after an overlong line: drop it (up to and including its newline if buffered, else all). */
@@ -321,7 +300,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   readuntil(separator: BytesLike | BytesLike[] = NEWLINE): Promise<Uint8Array> {
     const search = new SeparatorSearch(checkSeparators(separator));
     if (this._exception !== null) return Promise.reject(this._exception);
-    return this._attempt(new UntilRead(this, search));
+    return this._attempt(new PendingRead(this, ReadKind.Until, 0, search));
   }
 
   /** @internal one look for a separator in what is buffered: the chunk up to it, or WAIT for more data. */
@@ -388,7 +367,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (n === 0) return Promise.resolve(emptyBytes());
     // Buffered (or at EOF): no wait, and no read object.
     if (this._buffer.length > 0 || this._eof) return Promise.resolve(this._take(n));
-    return this._wait(new SomeRead(this, n));
+    return this._wait(new PendingRead(this, ReadKind.Some, n, null));
   }
 
   /** Read exactly `n` bytes; at EOF first, `IncompleteReadError` with what was buffered (now consumed). */
@@ -398,7 +377,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (this._exception !== null) return Promise.reject(this._exception);
     if (n === 0) return Promise.resolve(emptyBytes());
     if (this._buffer.length >= n) return Promise.resolve(this._take(n));
-    return this._attempt(new ExactRead(this, n));
+    return this._attempt(new PendingRead(this, ReadKind.Exact, n, null));
   }
 
   /** Iterate over lines (`readline()`) until one comes back empty (EOF). */
