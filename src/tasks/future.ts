@@ -12,10 +12,22 @@ const PENDING = 0;
 const FINISHED = 1;
 const CANCELLED = 2;
 
+/**
+ * What a task can be suspended on: a loop future, or the loop's own code
+ * waiting on the task's behalf without one (a StreamReader's read).
+ * Cancelling the task cancels it.
+ */
+export interface AwaitedFuture {
+  /** Cancel the wait: the task is woken with `CancelledError`; false when it is already done or woken. */
+  cancel(msg?: string): boolean;
+  /** What the task waits for, in words (deadlock reports, traces). */
+  _describe(): string;
+}
+
 /** The part of a task a future needs to deliver an await (implemented by Task). */
 export interface AwaitingTask extends TaskRef {
-  /** @internal the loop future the task awaits now, or null */
-  _futWaiter: Future<any> | null;
+  /** @internal what the task awaits now (a loop future, mostly), or null */
+  _futWaiter: AwaitedFuture | null;
   /** @internal a cancellation waits for the task's next await of a loop future */
   _mustCancel: boolean;
   /** @internal the message of the pending cancellation */
@@ -369,9 +381,16 @@ export function wakeDetail(fut: Future<any>): string {
  */
 export function describeTaskStep(handle: Handle): string | undefined {
   if (handle._kind === HandleKind.Step) return 'start';
-  if (handle._kind !== HandleKind.Wake || handle._callback !== deliverWaiter) return undefined;
+  if (handle._kind !== HandleKind.Wake) return undefined;
+  if (handle._callback !== deliverWaiter) return (handle._args[0] as Partial<DescribedWake> | undefined)?._wakeDetail?.();
   const fut = (handle._args[0] as DoneEntry).fut;
   return fut === null ? undefined : wakeDetail(fut);
+}
+
+/** A wakeup scheduled by the loop's own code without a future (a StreamReader's read): the first argument of its handle. */
+export interface DescribedWake {
+  /** As `wakeDetail` says it: what the task waited for, and `(cancelled)` or `(failed)`. */
+  _wakeDetail(): string;
 }
 
 /** True for a simloop Future (of either build: duck-typed on its methods). */

@@ -6,7 +6,7 @@ import { HandleKind } from '../loop/handle.js';
 import type { ExceptionContext } from '../loop/loop-hooks.js';
 import { getRunningLoop, tryGetRunningLoop } from '../loop/running-loop.js';
 import { handleArgs } from '../loop/young.js';
-import { Future, type AwaitingTask } from './future.js';
+import { Future, type AwaitedFuture, type AwaitingTask } from './future.js';
 
 /** Options of `createTask`. */
 export interface TaskOptions {
@@ -25,7 +25,7 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
   // Declared, assigned in the constructor, and no per-task closures (the
   // steps are module functions given the task): a task is made per
   // `createTask`, and an exploration makes a fresh world of them per run.
-  /** @internal */ declare _futWaiter: Future<any> | null;
+  /** @internal */ declare _futWaiter: AwaitedFuture | null;
   /** @internal */ declare _mustCancel: boolean;
   /** @internal */ declare readonly _originId: number;
   /** The name, or the loop's task count it is built from (`Task-<n>`) when first read. */

@@ -1,8 +1,10 @@
-import { IncompleteReadError, InvalidStateError, LimitOverrunError } from '../../errors.js';
+import { CancelledError, IncompleteReadError, InvalidStateError, LimitOverrunError } from '../../errors.js';
 import type { EventLoop } from '../../loop/event-loop.js';
 import { getEventLoop } from '../../loop/running-loop.js';
 import { settleablePromise } from '../../loop/settleable-promise.js';
-import { awaitingTask, type AwaitingTask, type Future, type WakeTarget } from '../../tasks/future.js';
+import { HandleKind } from '../../loop/handle.js';
+import { handleArgs } from '../../loop/young.js';
+import { awaitingTask, type AwaitedFuture, type AwaitingTask, type DescribedWake, type WakeTarget } from '../../tasks/future.js';
 import '../../tasks/loop-methods.js';
 import { ByteBuffer } from './byte-buffer.js';
 import { emptyBytes, toBytes, type BytesLike } from './bytes.js';
@@ -30,6 +32,12 @@ const NEWLINE_ONLY = [NEWLINE];
 /** What a read step returns when it needs more data than is buffered. */
 const WAIT = Symbol('WAIT');
 
+/** A read's scheduled wakeup delivers data (no error). */
+const NO_ERROR = Symbol('NO_ERROR');
+
+/** What a task waiting on a read awaits, in deadlock reports and traces. */
+const WAITING_FOR = 'StreamReader data';
+
 /** The kinds of read a PendingRead carries out. */
 const enum ReadKind {
   /** `read(n)`, n > 0, that found nothing buffered: after its one wait, up to n of what is buffered then (as asyncio, it waits once at most). */
@@ -55,12 +63,19 @@ const READ_NAMES = ['read', 'readexactly', 'readuntil', 'readline'] as const;
  * read), and one class for every kind rather than a subclass per kind
  * (constructing a subclass costs V8 a generic builtin call to find and run
  * the base constructor wherever it does not inline the construction).
+ *
+ * A waiting read is also what its task awaits (asyncio's `await
+ * self._waiter`): cancelling the task cancels the read's wait. It stands in
+ * for a loop future made per wait, which would cost the future, its done
+ * entry and its bookkeeping on every read that waits.
  */
-class PendingRead implements WakeTarget<void> {
+class PendingRead implements WakeTarget<void>, AwaitedFuture, DescribedWake {
   _resolve: ((data: Uint8Array) => void) | null = null;
   _reject: ((e: unknown) => void) | null = null;
   /** The task that reads (set when the read first waits). */
   task: AwaitingTask | null = null;
+  /** What the scheduled wakeup delivers: NO_ERROR (a look at the buffer), or the error to reject with. */
+  _error: unknown = NO_ERROR;
 
   constructor(
     readonly reader: StreamReader,
@@ -108,7 +123,7 @@ class PendingRead implements WakeTarget<void> {
     try {
       r = this.step();
       if (r === WAIT) {
-        this.reader._waitForData(this.funcName)._wakeOnDone(this.task, this);
+        this.reader._beginWait(this);
         return;
       }
     } catch (e) {
@@ -121,6 +136,41 @@ class PendingRead implements WakeTarget<void> {
   _wakeError(error: unknown): void {
     this._reject!(error);
   }
+
+  /** Cancel the wait (the task was cancelled): the read rejects with `CancelledError`; false once woken. */
+  cancel(msg?: string): boolean {
+    return this.reader._cancelRead(this, msg);
+  }
+
+  _describe(): string {
+    return WAITING_FOR;
+  }
+
+  _wakeDetail(): string {
+    const error = this._error;
+    if (error === NO_ERROR) return WAITING_FOR;
+    return error instanceof CancelledError ? `${WAITING_FOR} (cancelled)` : `${WAITING_FOR} (failed)`;
+  }
+}
+
+/**
+ * A waiting read's wakeup (a loop callback in the reading task's name):
+ * the task's pending cancellation first, as a future's wakeup delivers it;
+ * then the error it was woken with, or one more look at the buffer.
+ */
+function deliverRead(read: PendingRead): void {
+  const error = read._error;
+  read._error = NO_ERROR;
+  const task = read.task;
+  if (task !== null) {
+    if (task._futWaiter === read) task._futWaiter = null;
+    if (task._mustCancel) {
+      read._wakeError(task._takeCancellation());
+      return;
+    }
+  }
+  if (error === NO_ERROR) read._wakeResult();
+  else read._wakeError(error);
 }
 
 /** The state of one `readuntil` across waits: the separators and how far the buffer is known to hold none. */
@@ -178,7 +228,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   /** @internal */ _transport: ReaderTransport | null = null;
   /** @internal */ readonly _buffer = new ByteBuffer();
   /** @internal */ _eof = false;
-  private _waiter: Future<void> | null = null;
+  /** The read waiting for data, until its wakeup is scheduled. */
+  private _pending: PendingRead | null = null;
   private _exception: unknown = null;
   private _paused = false;
 
@@ -203,10 +254,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   /** Make every later read throw `exc` (a lost connection), waking a waiting reader with it. */
   setException(exc: unknown): void {
     this._exception = exc;
-    const waiter = this._waiter;
-    if (waiter !== null) {
-      this._waiter = null;
-      if (!waiter.cancelled()) waiter.setException(exc);
+    const read = this._pending;
+    if (read !== null) {
+      this._pending = null;
+      this._scheduleWake(read, exc);
     }
   }
 
@@ -391,18 +442,34 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     const info = [`${this._buffer.length} bytes`];
     if (this._eof) info.push('eof');
     if (this._limit !== DEFAULT_LIMIT) info.push(`limit=${this._limit}`);
-    if (this._waiter !== null && !this._waiter.done()) info.push('waiting');
+    if (this._pending !== null) info.push('waiting');
     if (this._exception !== null) info.push(`exception=${String(this._exception)}`);
     if (this._paused) info.push('paused');
     return `<StreamReader ${info.join(' ')}>`;
   }
 
   private _wakeupWaiter(): void {
-    const waiter = this._waiter;
-    if (waiter !== null) {
-      this._waiter = null;
-      if (!waiter.cancelled()) waiter.setResult();
+    const read = this._pending;
+    if (read !== null) {
+      this._pending = null;
+      this._scheduleWake(read, NO_ERROR);
     }
+  }
+
+  /** Schedule `read`'s wakeup in its task's name, delivering `error` (or NO_ERROR: a look at the buffer). */
+  private _scheduleWake(read: PendingRead, error: unknown): void {
+    read._error = error;
+    const loop = this._loop!;
+    loop._scheduleInternal(deliverRead, handleArgs(read), read.task, HandleKind.Wake);
+    if (read.task !== null && loop._tracer !== null) loop._traceEvent('wake', read.task, read._wakeDetail());
+  }
+
+  /** @internal cancel `read`'s wait if it still waits (its task was cancelled) */
+  _cancelRead(read: PendingRead, msg: string | undefined): boolean {
+    if (this._pending !== read) return false;
+    this._pending = null;
+    this._scheduleWake(read, new CancelledError(msg));
+    return true;
   }
 
   /** @internal take up to `n` buffered bytes, resuming the transport once the buffer is down to the limit */
@@ -438,16 +505,15 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   /**
    * Wait for data on `read`'s behalf. The task calling the read counts as
-   * awaiting the waiter future (cancellation reaches it, as in asyncio's
+   * awaiting the read itself (cancellation reaches it, as in asyncio's
    * `await self._waiter`); the read's step runs again in that task's wakeup
    * callback, and the read's promise is the only one made: one promise
    * reaction from the wakeup to the reader's code.
    */
   private _wait(read: PendingRead): Promise<Uint8Array> {
     try {
-      const waiter = this._waitForData(read.funcName);
-      read.task = awaitingTask(waiter._loop);
-      waiter._wakeOnDone(read.task, read);
+      read.task = awaitingTask((this._loop ??= getEventLoop()));
+      this._beginWait(read);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -455,17 +521,13 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * @internal the future to await for `feedData`, `feedEof` or
-   * `setException`; one reader at a time; a waiter cancelled with its task
-   * no longer counts as waiting.
+   * @internal `read` waits for the next `feedData`, `feedEof` or
+   * `setException`; one read at a time (a read cancelled with its task no
+   * longer counts as waiting)
    */
-  _waitForData(funcName: string): Future<void> {
-    const pending = this._waiter;
-    if (pending !== null) {
-      if (!pending.cancelled()) {
-        throw new InvalidStateError(`${funcName}() called while another task is already waiting for incoming data`);
-      }
-      this._waiter = null;
+  _beginWait(read: PendingRead): void {
+    if (this._pending !== null) {
+      throw new InvalidStateError(`${read.funcName}() called while another task is already waiting for incoming data`);
     }
     if (this._paused) {
       // A read that needs more than is buffered (readexactly(n) with n above
@@ -473,11 +535,15 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       this._paused = false;
       this._transport!.resumeReading();
     }
-    const loop = (this._loop ??= getEventLoop());
-    const waiter = loop.createFuture<void>();
-    waiter._label = 'StreamReader data';
-    this._waiter = waiter;
-    return waiter;
+    this._loop ??= getEventLoop();
+    this._pending = read;
+    const task = read.task;
+    if (task !== null) {
+      task._futWaiter = read;
+      // A cancellation requested while the task ran (or awaited a plain
+      // promise) cancels the wait it now suspends on, as for a future.
+      if (task._mustCancel && this._cancelRead(read, task._cancelMessage)) task._mustCancel = false;
+    }
   }
 }
 

@@ -76,6 +76,38 @@ describe('StreamReader reads that wait for several chunks', () => {
     });
   });
 
+  it('a task cancelled while it awaited a plain promise gets CancelledError at its next read that waits, with the message, and the reader stays usable', async () => {
+    await simulate(async () => {
+      const r = new StreamReader();
+      let go!: () => void;
+      const plain = new Promise<void>((resolve) => (go = resolve));
+      const t = createTask(async () => {
+        await plain;
+        return r.readexactly(2);
+      });
+      await ticks(2);
+      t.cancel('stop');
+      go();
+      const e = await rejection(t);
+      expect(e).toBeInstanceOf(CancelledError);
+      expect((e as Error).message).toBe('stop');
+      r.feedData('xy');
+      expect(str(await r.readexactly(2))).toBe('xy');
+    });
+  });
+
+  it('a task waiting on a read counts as awaiting it: cancelling the task reports true and the read rejects', async () => {
+    await simulate(async () => {
+      const r = new StreamReader();
+      const t = createTask(() => r.read(5));
+      await ticks(2);
+      expect(String(r)).toContain('waiting');
+      expect(t.cancel()).toBe(true);
+      expect(String(r)).not.toContain('waiting');
+      expect(await rejection(t)).toBeInstanceOf(CancelledError);
+    });
+  });
+
   it('readline waiting for the rest of a line rejects with the error the connection was lost to', async () => {
     await simulate(async () => {
       const r = new StreamReader();
