@@ -37,15 +37,24 @@ export interface AwaitingTask extends TaskRef {
 }
 
 /**
- * What `Future._wakeOnDone` delivers to, inside the wakeup callback: the
- * loop's own code awaiting a future on a task's behalf (a StreamReader's
- * read), which settles its own promise from there.
+ * `task` now suspends on `awaited`. A cancellation requested while the task
+ * ran (or awaited a plain promise) cancels what it now suspends on, as
+ * asyncio's __step does: a future's other awaiters see it cancelled too, and
+ * what it holds (a sleep's timer, a queue slot) is released.
  */
-export interface WakeTarget<T> {
-  /** The future finished with `value`. */
-  _wakeResult(value: T): void;
-  /** The future failed with `error`, was cancelled (a CancelledError), or the awaiting task's cancellation is due. */
-  _wakeError(error: unknown): void;
+export function suspendTask(task: AwaitingTask, awaited: AwaitedFuture): void {
+  task._futWaiter = awaited;
+  if (task._mustCancel && awaited.cancel(task._cancelMessage)) task._mustCancel = false;
+}
+
+/**
+ * `task` is woken from `awaited`: it no longer suspends on it. Returns the
+ * task's cancellation if one is due (the wakeup then delivers it instead of
+ * the outcome), else null.
+ */
+export function resumeTask(task: AwaitingTask, awaited: AwaitedFuture): CancelledError | null {
+  if (task._futWaiter === awaited) task._futWaiter = null;
+  return task._mustCancel ? task._takeCancellation() : null;
 }
 
 /**
@@ -60,12 +69,11 @@ class DoneEntry {
     readonly fn: ((...args: any[]) => unknown) | null,
     readonly ctx: CapturedContext,
     readonly task: AwaitingTask | null,
-    /** An await waiter's future; an await's settlers are `_resolve`/`_reject`, `_wakeOnDone`'s waiter has a target. */
+    /** An await waiter's future (its settlers are `_resolve`/`_reject`). */
     readonly fut: Future<any> | null,
-    readonly target: WakeTarget<any> | null,
   ) {}
 
-  /** An await waiter's settlers (set by `settleablePromise`); null for a done callback or a wake target. */
+  /** An await waiter's settlers (set by `settleablePromise`); null for a done callback. */
   _resolve: ((v: any) => void) | null = null;
   _reject: ((e: unknown) => void) | null = null;
 }
@@ -75,27 +83,18 @@ function deliverWaiter(w: DoneEntry): void {
   const fut = w.fut!;
   const task = w.task;
   if (task !== null) {
-    if (task._futWaiter === fut) task._futWaiter = null;
-    if (task._mustCancel) {
-      failWaiter(w, task._takeCancellation());
+    const cancellation = resumeTask(task, fut);
+    if (cancellation !== null) {
+      w._reject!(cancellation);
       return;
     }
   }
-  if (fut._state === FINISHED && !fut._hasException) {
-    const target = w.target;
-    if (target !== null) target._wakeResult(fut._result);
-    else w._resolve!(fut._result);
-  } else if (fut._state === CANCELLED) failWaiter(w, fut._makeCancelledError());
+  if (fut._state === FINISHED && !fut._hasException) w._resolve!(fut._result);
+  else if (fut._state === CANCELLED) w._reject!(fut._makeCancelledError());
   else {
     fut._markRetrieved();
-    failWaiter(w, fut._exception);
+    w._reject!(fut._exception);
   }
-}
-
-function failWaiter(w: DoneEntry, error: unknown): void {
-  const target = w.target;
-  if (target !== null) target._wakeError(error);
-  else w._reject!(error);
 }
 
 /** @internal the task of `loop` running the current code (across native awaits), or null */
@@ -208,7 +207,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state !== PENDING) {
       this._loop._scheduleInContext(cb, handleArgs(this), ctx);
     } else {
-      this._pushCallback(new DoneEntry(cb, ctx, null, null, null));
+      this._pushCallback(new DoneEntry(cb, ctx, null, null));
     }
   }
 
@@ -245,7 +244,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const task = awaitingTask(this._loop);
     // Every await goes through here: a module-level executor and a plain
     // record (no closures) keep it cheap.
-    const waiter = new DoneEntry(null, null, task, this, null);
+    const waiter = new DoneEntry(null, null, task, this);
     const outcome = settleablePromise<T>(waiter);
     if (this._state !== PENDING) deliverWaiter(waiter);
     else this._addWaiter(waiter);
@@ -255,29 +254,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return outcome.then(onFulfilled, onRejected);
   }
 
-  /**
-   * @internal await this pending future from the loop's own code on behalf
-   * of `task` (null: none): as with `then`, the task counts as awaiting it
-   * (cancelling the task cancels it), but the outcome goes to `target`
-   * synchronously, in the wakeup callback (asyncio's task wakeup), with no
-   * promise and no microtask in between.
-   */
-  _wakeOnDone(task: AwaitingTask | null, target: WakeTarget<T>): void {
-    if (this._state !== PENDING) throw new InvalidStateError('_wakeOnDone: the future is already done');
-    this._addWaiter(new DoneEntry(null, null, task, this, target));
-  }
-
   private _addWaiter(waiter: DoneEntry): void {
     this._pushCallback(waiter);
-    const task = waiter.task;
-    if (task !== null) {
-      task._futWaiter = this;
-      // A cancellation requested while the task ran (or awaited a plain
-      // promise) cancels the future it now suspends on, as asyncio's
-      // __step does: its other awaiters see it cancelled too, and what
-      // it holds (a sleep's timer, a queue slot) is released.
-      if (task._mustCancel && this.cancel(task._cancelMessage)) task._mustCancel = false;
-    }
+    if (waiter.task !== null) suspendTask(waiter.task, this);
   }
 
   /**
@@ -368,9 +347,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
  * it ended with a result. Built only when a tracer is set.
  */
 export function wakeDetail(fut: Future<any>): string {
-  const what = fut._describe();
-  if (fut._state === CANCELLED) return `${what} (cancelled)`;
-  return fut._hasException ? `${what} (failed)` : what;
+  return outcomeDetail(fut._describe(), fut._state === CANCELLED, fut._hasException);
+}
+
+/** What a task was woken from, as traces say it: `what`, marked ` (cancelled)` or ` (failed)` for those outcomes. */
+export function outcomeDetail(what: string, cancelled: boolean, failed: boolean): string {
+  if (cancelled) return `${what} (cancelled)`;
+  return failed ? `${what} (failed)` : what;
 }
 
 /**

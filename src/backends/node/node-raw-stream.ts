@@ -206,7 +206,7 @@ export class NodeRawStream implements RawStream, HandleWriteOwner {
     const socket = this.socket;
     if (socket.destroyed) return;
     const error = writeError(errno);
-    this._error ??= error;
+    // Node's 'error' for it sets `_error` (for a close reported at start).
     socket.destroy(error);
     const events = this._events;
     if (this._state === State.Open && events !== null) {

@@ -4,7 +4,7 @@ import { getEventLoop } from '../../loop/running-loop.js';
 import { settleablePromise } from '../../loop/settleable-promise.js';
 import { HandleKind } from '../../loop/handle.js';
 import { handleArgs } from '../../loop/young.js';
-import { awaitingTask, type AwaitedFuture, type AwaitingTask, type DescribedWake, type WakeTarget } from '../../tasks/future.js';
+import { awaitingTask, outcomeDetail, resumeTask, suspendTask, type AwaitedFuture, type AwaitingTask, type DescribedWake } from '../../tasks/future.js';
 import '../../tasks/loop-methods.js';
 import { ByteBuffer } from './byte-buffer.js';
 import { emptyBytes, toBytes, type BytesLike } from './bytes.js';
@@ -69,7 +69,7 @@ const READ_NAMES = ['read', 'readexactly', 'readuntil', 'readline'] as const;
  * for a loop future made per wait, which would cost the future, its done
  * entry and its bookkeeping on every read that waits.
  */
-class PendingRead implements WakeTarget<void>, AwaitedFuture, DescribedWake {
+class PendingRead implements AwaitedFuture, DescribedWake {
   _resolve: ((data: Uint8Array) => void) | null = null;
   _reject: ((e: unknown) => void) | null = null;
   /** The task that reads (set when the read first waits). */
@@ -118,6 +118,7 @@ class PendingRead implements WakeTarget<void>, AwaitedFuture, DescribedWake {
     }
   }
 
+  /** The wakeup: one more look at the buffer, then settle the read's promise or wait again. */
   _wakeResult(): void {
     let r: Uint8Array | typeof WAIT;
     try {
@@ -133,10 +134,6 @@ class PendingRead implements WakeTarget<void>, AwaitedFuture, DescribedWake {
     this._resolve!(r);
   }
 
-  _wakeError(error: unknown): void {
-    this._reject!(error);
-  }
-
   /** Cancel the wait (the task was cancelled): the read rejects with `CancelledError`; false once woken. */
   cancel(msg?: string): boolean {
     return this.reader._cancelRead(this, msg);
@@ -148,8 +145,7 @@ class PendingRead implements WakeTarget<void>, AwaitedFuture, DescribedWake {
 
   _wakeDetail(): string {
     const error = this._error;
-    if (error === NO_ERROR) return WAITING_FOR;
-    return error instanceof CancelledError ? `${WAITING_FOR} (cancelled)` : `${WAITING_FOR} (failed)`;
+    return outcomeDetail(WAITING_FOR, error instanceof CancelledError, error !== NO_ERROR);
   }
 }
 
@@ -161,16 +157,10 @@ class PendingRead implements WakeTarget<void>, AwaitedFuture, DescribedWake {
 function deliverRead(read: PendingRead): void {
   const error = read._error;
   read._error = NO_ERROR;
-  const task = read.task;
-  if (task !== null) {
-    if (task._futWaiter === read) task._futWaiter = null;
-    if (task._mustCancel) {
-      read._wakeError(task._takeCancellation());
-      return;
-    }
-  }
-  if (error === NO_ERROR) read._wakeResult();
-  else read._wakeError(error);
+  const cancellation = read.task === null ? null : resumeTask(read.task, read);
+  if (cancellation !== null) read._reject!(cancellation);
+  else if (error === NO_ERROR) read._wakeResult();
+  else read._reject!(error);
 }
 
 /** The state of one `readuntil` across waits: the separators and how far the buffer is known to hold none. */
@@ -535,15 +525,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       this._paused = false;
       this._transport!.resumeReading();
     }
-    this._loop ??= getEventLoop();
     this._pending = read;
-    const task = read.task;
-    if (task !== null) {
-      task._futWaiter = read;
-      // A cancellation requested while the task ran (or awaited a plain
-      // promise) cancels the wait it now suspends on, as for a future.
-      if (task._mustCancel && this._cancelRead(read, task._cancelMessage)) task._mustCancel = false;
-    }
+    if (read.task !== null) suspendTask(read.task, read);
   }
 }
 
