@@ -1,18 +1,16 @@
 import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
-import { frameStorage, type Frame } from './context.js';
+import { currentFrame, enterFrame, restoreFrame, type Frame } from './context.js';
 
 /**
  * An async context captured when a callback was scheduled, to run it in
- * later; `null` when the scheduling code had no AsyncLocalStorage store set
- * but simloop's own frame, so that nothing needs restoring beyond the frame
- * the loop sets anyway.
+ * later; `null` when the scheduling code had no AsyncLocalStorage store set,
+ * so that nothing needs restoring beyond the frame the loop sets anyway
+ * (simloop's frames are not AsyncLocalStorage stores: see context.ts).
  */
 export type CapturedContext = AsyncResource | null;
 
 /** The description Node gives the per-instance key of an AsyncLocalStorage's store. */
 const STORE_KEY_DESCRIPTION = 'kResourceStore';
-
-const frameKey = (frameStorage as unknown as { kResourceStore?: unknown }).kResourceStore;
 
 /**
  * Whether this Node keeps AsyncLocalStorage stores as symbol-keyed properties
@@ -21,8 +19,8 @@ const frameKey = (frameStorage as unknown as { kResourceStore?: unknown }).kReso
  * Node whose stores live elsewhere (AsyncContextFrame), it always captures.
  */
 const storesOnResources: boolean = (() => {
-  if (typeof frameKey !== 'symbol') return false;
   const probe = new AsyncLocalStorage<string>();
+  if (typeof (probe as unknown as { kResourceStore?: unknown }).kResourceStore !== 'symbol') return false;
   let seen = false;
   probe.run('simloop-probe', () => {
     const r = executionAsyncResource() as Record<symbol, unknown>;
@@ -32,7 +30,7 @@ const storesOnResources: boolean = (() => {
   return seen;
 })();
 
-/** The store keys of the AsyncLocalStorages that are enabled, simloop's frame aside. */
+/** The store keys of the AsyncLocalStorages that are enabled. */
 let userKeys: symbol[] = [];
 /** Bumped whenever an AsyncLocalStorage is enabled (the wrap below); userKeys is refreshed when it moved. */
 let enableCount = 0;
@@ -48,7 +46,7 @@ let keysAt = -1;
 function refreshUserKeys(): void {
   keysAt = enableCount;
   const probe = new AsyncResource('simloop.Probe', { requireManualDestroy: true }) as unknown as Record<symbol, unknown>;
-  userKeys = Object.getOwnPropertySymbols(probe).filter((k) => k !== frameKey && k.description === STORE_KEY_DESCRIPTION);
+  userKeys = Object.getOwnPropertySymbols(probe).filter((k) => k.description === STORE_KEY_DESCRIPTION);
 }
 
 /**
@@ -69,7 +67,7 @@ const tracksEnables: boolean = (() => {
   return true;
 })();
 
-/** True when the code running now has an AsyncLocalStorage store set other than simloop's frame. */
+/** True when the code running now has an AsyncLocalStorage store set. */
 function hasUserStore(): boolean {
   if (tracksEnables) {
     if (keysAt !== enableCount) refreshUserKeys();
@@ -86,31 +84,17 @@ function hasUserStore(): boolean {
   const keys = Object.getOwnPropertySymbols(r);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    if (k !== frameKey && r[k] !== undefined && k.description === STORE_KEY_DESCRIPTION) return true;
+    if (r[k] !== undefined && k.description === STORE_KEY_DESCRIPTION) return true;
   }
   return false;
 }
 
 /**
- * Whether a loop driver can set its own context on entry (`enterDriverContext`):
- * where stores live on async resources. Elsewhere it must be queued from the
- * context it is to run in.
+ * Whether a loop driver can drop the user stores of the code that woke it
+ * itself (`resetEnteredStores` on entry): where stores live on async
+ * resources. Elsewhere it must be queued from a clean context.
  */
 export const driversEnterOwnContext: boolean = storesOnResources;
-
-/**
- * Give the current async resource (a loop driver, queued from whatever code
- * woke the loop) `clean`'s user stores and `frame` as simloop's store, as if
- * it had been queued from `clean` inside `frame`: the waker's stores (a
- * request's AsyncLocalStorage, another loop's task) must not reach the
- * loop's callbacks, nor be kept alive by them. Only where
- * `driversEnterOwnContext`.
- */
-export function enterDriverContext(clean: AsyncResource, frame: Frame): void {
-  // enterWith enables the storage (so that what the driver creates inherits the frame) and sets it on the resource.
-  frameStorage.enterWith(frame);
-  resetEnteredStores(clean);
-}
 
 /**
  * Undo any `AsyncLocalStorage.enterWith` made on the current async resource
@@ -137,7 +121,7 @@ export function resetEnteredStores(clean: AsyncResource): void {
   const keys = Object.getOwnPropertySymbols(r);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    if (k !== frameKey && k.description === STORE_KEY_DESCRIPTION && r[k] !== c[k]) r[k] = c[k];
+    if (k.description === STORE_KEY_DESCRIPTION && r[k] !== c[k]) r[k] = c[k];
   }
 }
 
@@ -153,16 +137,8 @@ export function captureContext(): CapturedContext {
   return new AsyncResource('simloop.Handle', { requireManualDestroy: true });
 }
 
-/** Whether simloop's frame storage is enabled, so that a store written on a resource propagates. */
-function frameStorageEnabled(): boolean {
-  return (frameStorage as unknown as { enabled?: boolean }).enabled === true;
-}
-
 /**
- * Run `fn(...args)` in `ctx` (null: the current context) with simloop's `frame` set.
- * With no captured context it sets the frame on the current resource itself:
- * what `frameStorage.run` does, minus its second `executionAsyncResource()`
- * and store lookup, each a megamorphic keyed load in Node's shared code.
+ * Run `fn(...args)` in `ctx` (null: the current context) with simloop's `frame` current.
  */
 export function runInContext<A extends unknown[], R>(ctx: CapturedContext, frame: Frame, fn: (...args: A) => R, ...args: A): R {
   if (ctx !== null) return ctx.runInAsyncScope(runFrame, null, frame, fn, args) as R;
@@ -170,14 +146,11 @@ export function runInContext<A extends unknown[], R>(ctx: CapturedContext, frame
 }
 
 function runFrame<A extends unknown[], R>(frame: Frame, fn: (...args: A) => R, args: A): R {
-  if (!storesOnResources || !frameStorageEnabled()) return frameStorage.run(frame, fn, ...args);
-  const r = executionAsyncResource() as Record<symbol, unknown>;
-  const old = r[frameKey as symbol];
-  if (old === frame) return fn.apply(null, args);
-  r[frameKey as symbol] = frame;
+  if (currentFrame() === frame) return fn.apply(null, args);
+  const old = enterFrame(frame);
   try {
     return fn.apply(null, args);
   } finally {
-    r[frameKey as symbol] = old;
+    restoreFrame(old);
   }
 }

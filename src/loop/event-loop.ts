@@ -4,12 +4,11 @@ import type { Clock } from './clock.js';
 import {
   captureContext,
   driversEnterOwnContext,
-  enterDriverContext,
   resetEnteredStores,
   runInContext,
   type CapturedContext,
 } from './async-context.js';
-import { currentFrame, frameStorage, LoopFrame, type Frame, type TaskRef } from './context.js';
+import { currentFrame, enterFrame, LoopFrame, restoreFrame, type Frame, type TaskRef } from './context.js';
 import { makeDefaultBackend } from './defaults.js';
 import { EMPTY_ARGS, Handle, HandleKind, TimerHandle } from './handle.js';
 import { loopHooks, type Awaitable, type CloseReportable, type ExceptionContext } from './loop-hooks.js';
@@ -112,17 +111,28 @@ const driverScope = new AsyncResource('simloop.Driver');
 let runtimeAnchored = false;
 
 /**
- * Anchor (see shape-anchor.ts) an immediate and a promise as Node makes them
- * while the loop's storage is in use: with async ids and a store (none: the
- * anchors must keep no loop alive). Made in the first driver, where the
- * storage is on.
+ * A stand-in frame for the anchored promise below: it must keep no loop
+ * alive, and no reaction ever runs in it (the promise is settled and has
+ * none).
+ */
+const ANCHOR_FRAME = { loop: null, task: null } as unknown as Frame;
+
+/**
+ * Anchor (see shape-anchor.ts) an immediate as Node makes them while the
+ * loop runs, and a promise carrying a frame, as every promise made under a
+ * loop does. Made in the first driver.
  */
 function anchorRuntimeShapes(): void {
   runtimeAnchored = true;
   anchorShapes(() => {
     const imm = realSetImmediate(noop);
     realClearImmediate(imm);
-    return [imm, Promise.resolve()];
+    const outer = enterFrame(ANCHOR_FRAME);
+    try {
+      return [imm, Promise.resolve()];
+    } finally {
+      restoreFrame(outer);
+    }
   });
 }
 
@@ -145,16 +155,6 @@ let driving = false;
 const MAX_HANDOFFS = 64;
 /** Handoffs need a driver that enters its own context (it runs in another loop's immediate) and runs Node's checkpoint itself. */
 const handoffsWork = driversEnterOwnContext && checkpoint !== undefined;
-
-/**
- * Queue the driver with the loop's frame as its store, where it cannot set
- * it itself: a plain callback then runs with `frameStorage.run`'s fast path
- * (the store is already the frame), instead of setting and restoring the
- * store on every callback.
- */
-function queueDriverInFrame(frame: Frame, drive: () => void): void {
-  frameStorage.run(frame, queueDriver, drive);
-}
 
 /**
  * Python's asyncio event loop: callbacks, timers, futures and tasks run on it,
@@ -503,7 +503,7 @@ export class EventLoop implements AsyncDisposable {
 
   /** @internal the origin id of the code running now (its task's, else its callback's; 0 outside the loop) */
   _currentOrigin(): number {
-    const frame = frameStorage.getStore();
+    const frame = currentFrame();
     if (frame === undefined || frame.loop !== this) return this._internalHandle === null ? 0 : this._internalHandle._seq;
     if (frame.task !== null) return frame.task._originId;
     // A task's wakeup resumes its code (a StreamReader's read step): what
@@ -572,7 +572,7 @@ export class EventLoop implements AsyncDisposable {
   /** Queue the loop's driver as an immediate of its own (`_queued` already counts it). */
   private _queueImmediate(): void {
     if (driversEnterOwnContext) {
-      // The driver sets its context itself when it starts (enterDriverContext).
+      // The driver cleans its context itself when it starts (resetEnteredStores).
       realSetImmediate(this._drive);
       return;
     }
@@ -580,7 +580,7 @@ export class EventLoop implements AsyncDisposable {
     // next one from there: queued from whatever code woke the loop (another
     // loop's task, a request's AsyncLocalStorage), that context would reach
     // every loop-internal callback from then on, and stay alive as long.
-    driverScope.runInAsyncScope(queueDriverInFrame, null, this._frame, this._drive);
+    driverScope.runInAsyncScope(queueDriver, null, this._drive);
   }
 
   /**
@@ -613,8 +613,9 @@ export class EventLoop implements AsyncDisposable {
     if (this._state !== LoopState.Running) return;
     // In the loop's frame, with no user store: a plain callback with no
     // captured context then runs as is (see _runHandle).
-    if (driversEnterOwnContext) enterDriverContext(driverScope, this._frame);
+    if (driversEnterOwnContext) resetEnteredStores(driverScope);
     if (!runtimeAnchored) anchorRuntimeShapes();
+    const outer = enterFrame(this._frame);
     let finished = false;
     try {
       this._driveSome(this._driverBudget);
@@ -623,6 +624,7 @@ export class EventLoop implements AsyncDisposable {
       // A checkpoint that threw (a nextTick callback, an unhandled rejection
       // in 'throw' mode) propagates as Node's would between two immediates;
       // the loop goes on in the next driver.
+      restoreFrame(outer);
       if (!finished && this._state === LoopState.Running) this._ensureDriver();
     }
   }
@@ -721,10 +723,9 @@ export class EventLoop implements AsyncDisposable {
     try {
       if (!h._internal) {
         const ctx = h._ctx as CapturedContext;
-        // A driver runs in this loop's frame with no user store (entered
-        // when it starts, or queued in it: queueDriverInFrame). So a
-        // callback with no captured context runs as is, with no store
-        // lookup on the driver's resource.
+        // A driver runs in this loop's frame (entered when it starts) with
+        // no user store. So a callback with no captured context runs as is,
+        // with no store lookup on the driver's resource.
         const r = ctx === null ? cb.apply(null, args) : runInContext(ctx, this._frame, cb, ...args);
         // An async callback's failure is a rejection, not a throw: report it
         // like one (guarantee 5) instead of leaving an unhandled rejection

@@ -13,9 +13,9 @@
  * before a 500-run exploration made it 2-4x slower than the one before it.
  * The shapes at stake are the loop's own classes (futures, tasks, done
  * entries, handles and timers, a world and its parts, an explored run's
- * outcome) and two of Node's: an immediate and a promise that carry async
- * ids and an AsyncLocalStorage store, which every loop driver and every
- * promise made under a loop are. Some exist only once code has run (a
+ * outcome) and two of Node's: an immediate, which every loop driver is, and
+ * a promise carrying a loop frame (see context.ts), which every promise made
+ * under a loop is. Some exist only once code has run (a
  * task's frame after its first step, a loop that has run to the end), so
  * the first world to run in a process first runs three small worlds of its
  * own and keeps them (`anchorShapesOfRun`). Anchors are made once per

@@ -1,6 +1,6 @@
 import type { CapturedContext } from '../loop/async-context.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
-import { frameStorage, type TaskRef } from '../loop/context.js';
+import { currentFrame, type TaskRef } from '../loop/context.js';
 import type { EventLoop } from '../loop/event-loop.js';
 import { HandleKind, type Handle } from '../loop/handle.js';
 import type { ExceptionContext } from '../loop/loop-hooks.js';
@@ -99,7 +99,7 @@ function deliverWaiter(w: DoneEntry): void {
 
 /** @internal the task of `loop` running the current code (across native awaits), or null */
 export function awaitingTask(loop: EventLoop): AwaitingTask | null {
-  const frame = frameStorage.getStore();
+  const frame = currentFrame();
   return frame !== undefined && frame.loop === loop ? (frame.task as AwaitingTask | null) : null;
 }
 

@@ -1,6 +1,6 @@
 import { CancelledError, EventLoopError, InvalidStateError } from '../errors.js';
 import { runInContext, type CapturedContext } from '../loop/async-context.js';
-import { frameStorage, LoopFrame } from '../loop/context.js';
+import { currentFrame, LoopFrame } from '../loop/context.js';
 import { EventLoop } from '../loop/event-loop.js';
 import { HandleKind } from '../loop/handle.js';
 import type { ExceptionContext } from '../loop/loop-hooks.js';
@@ -289,7 +289,7 @@ function summarizeError(error: unknown): string {
 
 /** The task running the current code (right across native awaits), or null in a plain callback or outside a loop. */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
-  const frame = frameStorage.getStore();
+  const frame = currentFrame();
   if (frame === undefined) return null;
   if (loop !== undefined && frame.loop !== loop) return null;
   return frame.task as Task<unknown> | null;
