@@ -82,7 +82,7 @@ export class PingProtocol extends Protocol {
   private got = 0;
   constructor(
     private left: number,
-    private readonly done: () => void,
+    private done: () => void,
   ) {
     super();
   }
@@ -91,6 +91,12 @@ export class PingProtocol extends Protocol {
   }
   start(): void {
     this.t!.write(ECHO_MSG);
+  }
+  /** `left` more round trips on the same connection, then `done()` (the last ones must have finished). */
+  again(left: number, done: () => void): void {
+    this.left = left;
+    this.done = done;
+    this.start();
   }
   override dataReceived(d: Uint8Array): void {
     this.got += d.length;
