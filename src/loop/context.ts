@@ -51,16 +51,22 @@ interface FrameTracker {
   depth: number;
   /** Whether the promise hooks are installed (on the first frame entered). */
   hooked: boolean;
+  /**
+   * The property of a promise that holds the frame it was made in (absent
+   * when made outside every frame). One per tracker, not a `Symbol.for`:
+   * promise hooks see the promises of every realm of the thread (vm
+   * contexts), and a copy of simloop loaded in another realm has its own
+   * tracker, whose frames this one must not take up.
+   */
+  readonly key: symbol;
 }
 
 const KEY = Symbol.for('simloop.frames.v2');
 const slot = globalThis as unknown as Record<symbol, FrameTracker | undefined>;
-const tracker: FrameTracker = (slot[KEY] ??= { current: undefined, saved: [], depth: 0, hooked: false });
+const tracker: FrameTracker = (slot[KEY] ??= { current: undefined, saved: [], depth: 0, hooked: false, key: Symbol('simloop.promiseFrame') });
+const PROMISE_FRAME = tracker.key;
 
-/** The property of a promise that holds the frame it was made in (absent when made outside every frame). */
-const PROMISE_FRAME = Symbol.for('simloop.promiseFrame.v2');
-
-type FramedPromise = Promise<unknown> & { [PROMISE_FRAME]?: Frame };
+type FramedPromise = Promise<unknown> & Record<symbol, Frame | undefined>;
 
 /**
  * How frames follow native awaits: V8's promise hooks. A promise made while
