@@ -170,6 +170,19 @@ describe('the running task across native awaits', () => {
     expect(immediateLoop).toBeInstanceOf(EventLoopError);
   });
 
+  it("runs process.nextTick and queueMicrotask callbacks that a task's step queues in the loop's own frame, with no task", async () => {
+    const seen = await run(async () => {
+      const loop = getRunningLoop();
+      const inTick = new Promise<unknown[]>((resolve) => process.nextTick(() => resolve([getRunningLoop() === loop, currentTask()])));
+      const inMicrotask = new Promise<unknown[]>((resolve) => queueMicrotask(() => resolve([getRunningLoop() === loop, currentTask()])));
+      return Promise.all([inTick, inMicrotask]);
+    });
+    expect(seen).toEqual([
+      [true, null],
+      [true, null],
+    ]);
+  });
+
   it('leaves no frame behind: after a run, code outside it sees no running loop and no task', async () => {
     await run(async () => {
       await settledByNode(0);
