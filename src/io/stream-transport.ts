@@ -343,6 +343,7 @@ export class StreamTransport implements Transport {
   /** What the RawStream reports; called from any context, moved into the loop in order. */
   private readonly _events: RawStreamEvents = {
     data: (chunk) => this._push(chunk),
+    hostData: (chunk) => this._loop._runHostCallback(this._pushData, chunk),
     end: () => this._push(EOF),
     // Only a paused protocol has anything to learn from a drain, and a
     // protocol is only ever paused within a write that left bytes buffered,
@@ -367,6 +368,8 @@ export class StreamTransport implements Transport {
       this._schedulePump();
     },
   };
+
+  private readonly _pushData = (chunk: Uint8Array): void => this._push(chunk);
 
   private _push(ev: Uint8Array | typeof EOF): void {
     if (this._closing) return;

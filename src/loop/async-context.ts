@@ -67,6 +67,16 @@ const tracksEnables: boolean = (() => {
   return true;
 })();
 
+/**
+ * Whether any AsyncLocalStorage is enabled (simloop's own sim helpers
+ * count), so that code may carry a store; true where that cannot be told.
+ */
+export function userStoresEnabled(): boolean {
+  if (!tracksEnables) return true;
+  if (keysAt !== enableCount) refreshUserKeys();
+  return userKeys.length > 0;
+}
+
 /** True when the code running now has an AsyncLocalStorage store set. */
 function hasUserStore(): boolean {
   if (tracksEnables) {

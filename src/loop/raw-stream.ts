@@ -20,6 +20,13 @@ export type PeerAddress = SocketAddress | string;
 export interface RawStreamEvents {
   /** Bytes arrived (never empty). */
   data(chunk: Uint8Array): void;
+  /**
+   * As `data`, from the top of a host I/O callback: no host JavaScript below
+   * it on the stack and no microtask running, so the receiver may run its
+   * loop's callbacks (and their microtask checkpoints) before it returns.
+   * Optional on both sides: a backend that cannot promise that calls `data`.
+   */
+  hostData?(chunk: Uint8Array): void;
   /** The peer half-closed its side: no more data will come (EOF). */
   end(): void;
   /** `writeBufferSize` fell to 0 after having been above 0. */

@@ -65,6 +65,8 @@ export class NodeRawStream implements RawStream, HandleWriteOwner {
   private _paused = false;
   private _aborted = false;
   private _needDrain = false;
+  /** A plain TCP or unix socket (not TLS, nor a socket another layer reads through). */
+  private readonly _plain: boolean;
   /** Writes may go straight to the handle (a plain socket, on a Node where handle-writes.ts works). */
   private _handleWrites: boolean;
   /** The handle writes go to, once they do (from then on every write does). */
@@ -91,7 +93,8 @@ export class NodeRawStream implements RawStream, HandleWriteOwner {
   ) {
     const encrypted = (socket as Partial<tls.TLSSocket>).encrypted === true;
     this.canWriteEof = !encrypted;
-    this._handleWrites = !encrypted && _info.transport === undefined;
+    this._plain = !encrypted && _info.transport === undefined;
+    this._handleWrites = this._plain;
     this._sockname = _info.sockname ?? safeSockname(socket);
     this._peername = _info.peername ?? tcpAddress(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
     this._writable = (socket as unknown as { _writableState?: { length: number; needDrain: boolean } })._writableState;
@@ -125,7 +128,10 @@ export class NodeRawStream implements RawStream, HandleWriteOwner {
     }
     this._started = true;
     const socket = this.socket;
-    this._sharedReads = readIntoSharedBuffer(socket, this._onData);
+    // A plain socket's shared-buffer reads come from Node's read callback
+    // itself, at the top of the stack (TLS may hand over decrypted bytes
+    // within a write, from whatever code wrote).
+    this._sharedReads = readIntoSharedBuffer(socket, this._plain ? this._onHostData : this._onData);
     if (!this._sharedReads) socket.on('data', this._onData);
     // An accepted socket is created paused (pauseOnConnect), and a 'data'
     // listener alone does not resume an explicitly paused stream.
@@ -340,6 +346,13 @@ export class NodeRawStream implements RawStream, HandleWriteOwner {
   private readonly _onData = (chunk: Buffer): void => {
     if (this._state !== State.Open || chunk.length === 0) return;
     this._events!.data(chunk);
+  };
+
+  private readonly _onHostData = (chunk: Buffer): void => {
+    if (this._state !== State.Open || chunk.length === 0) return;
+    const events = this._events!;
+    if (events.hostData !== undefined) events.hostData(chunk);
+    else events.data(chunk);
   };
 
   private readonly _onEnd = (): void => {
