@@ -560,12 +560,13 @@ export class EventLoop implements AsyncDisposable {
    * enabled, which the host callback's resource would carry into the
    * loop's callbacks), this is `fn(arg)`.
    *
-   * Why: a one-connection Streams echo spends two wakeups per round trip.
-   * Driving inside the read callback instead of a check-phase immediate
-   * took the Streams echo from 0.88-0.91x to 0.93-0.97x raw node:net and
-   * the Protocol echo from 0.98-1.03x to 1.08-1.11x (bench net-echo, taking
-   * turns). Fifty connections lost about 4% (1.08-1.13x to 1.05-1.09x):
-   * the events of one poll phase no longer share one driver.
+   * Why: a one-connection echo wakes an idle loop twice per round trip
+   * (once per side). Driving inside the read callback instead of a
+   * check-phase immediate took the Streams echo from 0.88-0.92x raw
+   * node:net to 0.94-0.98x and the Protocol echo from 0.98-1.06x to
+   * 1.07-1.12x (bench net-echo, 11 runs each). Fifty connections went from
+   * 1.08-1.17x to 1.04-1.09x: the events of one poll phase no longer share
+   * one driver.
    */
   _runHostCallback<A>(fn: (arg: A) => void, arg: A): void {
     if (!hostDrivesWork || userStoresEnabled()) {
