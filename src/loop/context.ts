@@ -34,7 +34,7 @@ export class LoopFrame implements Frame {
 }
 
 /**
- * Where the current frame is kept: one record per process, shared by the ESM
+ * Where the current frame is kept: one record per realm, shared by the ESM
  * and CJS builds (a `Symbol.for` key on globalThis), so that both see the same
  * running loop and the promise hooks are installed once.
  */
