@@ -67,21 +67,24 @@ const tracksEnables: boolean = (() => {
   return true;
 })();
 
+/** The store keys of the enabled AsyncLocalStorages, refreshed if one was enabled since (only where `tracksEnables`). */
+function enabledStoreKeys(): symbol[] {
+  if (keysAt !== enableCount) refreshUserKeys();
+  return userKeys;
+}
+
 /**
  * Whether any AsyncLocalStorage is enabled (simloop's own sim helpers
  * count), so that code may carry a store; true where that cannot be told.
  */
 export function userStoresEnabled(): boolean {
-  if (!tracksEnables) return true;
-  if (keysAt !== enableCount) refreshUserKeys();
-  return userKeys.length > 0;
+  return !tracksEnables || enabledStoreKeys().length > 0;
 }
 
 /** True when the code running now has an AsyncLocalStorage store set. */
 function hasUserStore(): boolean {
   if (tracksEnables) {
-    if (keysAt !== enableCount) refreshUserKeys();
-    const keys = userKeys;
+    const keys = enabledStoreKeys();
     // No user storage enabled (the common case): no store to look for, and
     // no executionAsyncResource(), whose keyed lookup on whatever resource
     // is current (Immediates, promises, sockets) is megamorphic.
@@ -117,8 +120,7 @@ export function resetEnteredStores(clean: AsyncResource): void {
   if (!storesOnResources) return;
   const c = clean as unknown as Record<symbol, unknown>;
   if (tracksEnables) {
-    if (keysAt !== enableCount) refreshUserKeys();
-    const keys = userKeys;
+    const keys = enabledStoreKeys();
     if (keys.length === 0) return;
     const r = executionAsyncResource() as Record<symbol, unknown>;
     for (let i = 0; i < keys.length; i++) {

@@ -154,10 +154,12 @@ const handoffs: EventLoop[] = [];
 let driving = false;
 /** Drivers one immediate runs in a row before the loops still waiting get immediates of their own, so that libuv's I/O and timers run. */
 const MAX_HANDOFFS = 64;
-/** Handoffs need a driver that enters its own context (it runs in another loop's immediate) and runs Node's checkpoint itself. */
+/**
+ * Handoffs need a driver that cleans its own context (it runs in another
+ * loop's immediate) and runs Node's checkpoint itself; so does a driver run
+ * inside a host callback (`_runHostCallback`).
+ */
 const handoffsWork = driversEnterOwnContext && checkpoint !== undefined;
-/** So does a driver run inside a host callback (`_runHostCallback`). */
-const hostDrivesWork = handoffsWork;
 
 /**
  * Python's asyncio event loop: callbacks, timers, futures and tasks run on it,
@@ -569,7 +571,7 @@ export class EventLoop implements AsyncDisposable {
    * one driver.
    */
   _runHostCallback<A>(fn: (arg: A) => void, arg: A): void {
-    if (!hostDrivesWork || userStoresEnabled()) {
+    if (!handoffsWork || userStoresEnabled()) {
       fn(arg);
       return;
     }

@@ -343,17 +343,17 @@ export class NodeRawStream implements RawStream, HandleWriteOwner {
     return { socket, pending, info: { sockname: this._sockname, peername: this._peername } };
   }
 
-  private readonly _onData = (chunk: Buffer): void => {
-    if (this._state !== State.Open || chunk.length === 0) return;
-    this._events!.data(chunk);
-  };
+  private readonly _onData = (chunk: Buffer): void => this._deliver(chunk, false);
 
-  private readonly _onHostData = (chunk: Buffer): void => {
+  private readonly _onHostData = (chunk: Buffer): void => this._deliver(chunk, true);
+
+  /** Report read bytes; `fromHost`: called at the top of Node's read callback (see RawStreamEvents.hostData). */
+  private _deliver(chunk: Buffer, fromHost: boolean): void {
     if (this._state !== State.Open || chunk.length === 0) return;
     const events = this._events!;
-    if (events.hostData !== undefined) events.hostData(chunk);
+    if (fromHost && events.hostData !== undefined) events.hostData(chunk);
     else events.data(chunk);
-  };
+  }
 
   private readonly _onEnd = (): void => {
     if (this._state !== State.Open) return;
